@@ -1,1 +1,15 @@
+//! Schema migrations for merit. Portable SeaQuery DSL only, so the same steps
+//! run on SQLite and PostgreSQL.
+
 pub use sea_orm_migration::prelude::*;
+
+mod m0001_platform;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_platform::Migration)]
+    }
+}

@@ -1,0 +1,71 @@
+//! Table mappings for accounts. Behaviour lives in `store.rs`, not here.
+
+pub mod user {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "users")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub username: String,
+        pub full_name: String,
+        pub email: Option<String>,
+        pub date_of_birth: Option<Date>,
+        pub national_id: Option<String>,
+        pub role: String,
+        pub org_unit_id: Option<i32>,
+        pub password_hash: String,
+        pub locale: String,
+        pub disabled: bool,
+        pub created_ms: i64,
+        pub password_changed_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod session {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub user_id: i32,
+        pub created_ms: i64,
+        pub last_seen_ms: i64,
+        pub expires_ms: i64,
+        pub revoked_ms: Option<i64>,
+        pub client_addr: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod login_attempt {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "login_attempts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub username: String,
+        pub client_addr: String,
+        pub at_ms: i64,
+        pub succeeded: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

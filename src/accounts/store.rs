@@ -1,0 +1,326 @@
+//! Account, session and sign-in-attempt rows. Functions take any connection,
+//! so a caller can run several inside one transaction.
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::domain::Role;
+use super::entity::{login_attempt, session, user};
+use crate::web::AppError;
+use crate::web::error::FieldError;
+use crate::web::i18n::Text;
+
+pub struct NewUser {
+    pub username: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub national_id: Option<String>,
+    pub role: Role,
+    pub org_unit_id: Option<i32>,
+    pub password_hash: String,
+    pub locale: String,
+}
+
+/// Inserts an account; a taken username, email or national ID is a 409 that
+/// names the field.
+pub async fn insert_user(
+    db: &impl ConnectionTrait,
+    new: NewUser,
+    now_ms: i64,
+) -> Result<user::Model, AppError> {
+    let taken = |field: &'static str, key: &'static str| {
+        AppError::Conflict(FieldError::new(field, Text::key(key)))
+    };
+    if find_by_username(db, &new.username).await?.is_some() {
+        return Err(taken("username", "accounts.username_taken"));
+    }
+    if let Some(email) = &new.email {
+        if user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .count(db)
+            .await?
+            > 0
+        {
+            return Err(taken("email", "accounts.email_taken"));
+        }
+    }
+    if let Some(id) = &new.national_id {
+        if user::Entity::find()
+            .filter(user::Column::NationalId.eq(id.as_str()))
+            .count(db)
+            .await?
+            > 0
+        {
+            return Err(taken("national_id", "accounts.national_id_taken"));
+        }
+    }
+    let row = user::ActiveModel {
+        username: Set(new.username),
+        full_name: Set(new.full_name),
+        email: Set(new.email),
+        date_of_birth: Set(new.date_of_birth),
+        national_id: Set(new.national_id),
+        role: Set(new.role.as_str().to_owned()),
+        org_unit_id: Set(new.org_unit_id),
+        password_hash: Set(new.password_hash),
+        locale: Set(new.locale),
+        disabled: Set(false),
+        created_ms: Set(now_ms),
+        password_changed_ms: Set(now_ms),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row)
+}
+
+pub async fn find_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await
+}
+
+/// Sign-in accepts the username or the email address.
+pub async fn find_by_login(
+    db: &impl ConnectionTrait,
+    login: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(
+            Condition::any()
+                .add(user::Column::Username.eq(login))
+                .add(user::Column::Email.eq(login)),
+        )
+        .one(db)
+        .await
+}
+
+pub async fn find_user(db: &impl ConnectionTrait, id: i32) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn count_users(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    user::Entity::find().count(db).await
+}
+
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    id: i32,
+    hash: String,
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    user::ActiveModel {
+        id: Set(id),
+        password_hash: Set(hash),
+        password_changed_ms: Set(now_ms),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_locale(db: &impl ConnectionTrait, id: i32, locale: &str) -> Result<(), DbErr> {
+    user::ActiveModel {
+        id: Set(id),
+        locale: Set(locale.to_owned()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn update_access(
+    db: &impl ConnectionTrait,
+    id: i32,
+    role: Role,
+    org_unit_id: Option<i32>,
+    disabled: bool,
+) -> Result<(), DbErr> {
+    user::ActiveModel {
+        id: Set(id),
+        role: Set(role.as_str().to_owned()),
+        org_unit_id: Set(org_unit_id),
+        disabled: Set(disabled),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct UserFilter {
+    /// Part of the username, full name or email.
+    pub q: Option<String>,
+    pub role: Option<String>,
+    pub page: Option<u64>,
+}
+
+pub const PAGE_SIZE: u64 = 50;
+
+pub async fn list_users(
+    db: &impl ConnectionTrait,
+    filter: &UserFilter,
+) -> Result<(Vec<user::Model>, u64), DbErr> {
+    let mut q = user::Entity::find();
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        q = q.filter(
+            Condition::any()
+                .add(user::Column::Username.contains(text.to_lowercase()))
+                .add(user::Column::FullName.contains(text))
+                .add(user::Column::Email.contains(text.to_lowercase())),
+        );
+    }
+    if let Some(role) = filter.role.as_deref().and_then(Role::parse) {
+        q = q.filter(user::Column::Role.eq(role.as_str()));
+    }
+    let total = q.clone().count(db).await?;
+    let page = filter.page.unwrap_or(1).max(1);
+    let rows = q
+        .order_by_asc(user::Column::Username)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+pub async fn create_session(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    now_ms: i64,
+    expires_ms: i64,
+    client_addr: &str,
+) -> Result<String, DbErr> {
+    let id = hex::encode(crate::random_bytes::<16>());
+    session::ActiveModel {
+        id: Set(id.clone()),
+        user_id: Set(user_id),
+        created_ms: Set(now_ms),
+        last_seen_ms: Set(now_ms),
+        expires_ms: Set(expires_ms),
+        revoked_ms: Set(None),
+        client_addr: Set(client_addr.chars().take(64).collect()),
+    }
+    .insert(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn find_session(
+    db: &impl ConnectionTrait,
+    sid: &str,
+) -> Result<Option<(session::Model, user::Model)>, DbErr> {
+    let Some(s) = session::Entity::find_by_id(sid.to_owned()).one(db).await? else {
+        return Ok(None);
+    };
+    let u = user::Entity::find_by_id(s.user_id).one(db).await?;
+    Ok(u.map(|u| (s, u)))
+}
+
+pub async fn touch_session(db: &impl ConnectionTrait, sid: &str, now_ms: i64) -> Result<(), DbErr> {
+    session::Entity::update_many()
+        .col_expr(session::Column::LastSeenMs, Expr::value(now_ms))
+        .filter(session::Column::Id.eq(sid))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn revoke_session(
+    db: &impl ConnectionTrait,
+    sid: &str,
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedMs, Expr::value(now_ms))
+        .filter(session::Column::Id.eq(sid))
+        .filter(session::Column::RevokedMs.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of an account except `keep` (the one changing its password).
+pub async fn revoke_user_sessions(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    keep: Option<&str>,
+    now_ms: i64,
+) -> Result<u64, DbErr> {
+    let mut q = session::Entity::update_many()
+        .col_expr(session::Column::RevokedMs, Expr::value(now_ms))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedMs.is_null());
+    if let Some(keep) = keep {
+        q = q.filter(session::Column::Id.ne(keep));
+    }
+    Ok(q.exec(db).await?.rows_affected)
+}
+
+pub async fn record_attempt(
+    db: &impl ConnectionTrait,
+    username: &str,
+    client_addr: &str,
+    now_ms: i64,
+    succeeded: bool,
+) -> Result<(), DbErr> {
+    login_attempt::ActiveModel {
+        username: Set(username.chars().take(254).collect()),
+        client_addr: Set(client_addr.chars().take(64).collect()),
+        at_ms: Set(now_ms),
+        succeeded: Set(succeeded),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Failures for this account since the window opened or its last success.
+pub async fn recent_account_failures(
+    db: &impl ConnectionTrait,
+    username: &str,
+    since_ms: i64,
+) -> Result<u64, DbErr> {
+    let last_success: Option<i64> = login_attempt::Entity::find()
+        .select_only()
+        .column(login_attempt::Column::AtMs)
+        .filter(login_attempt::Column::Username.eq(username))
+        .filter(login_attempt::Column::Succeeded.eq(true))
+        .filter(login_attempt::Column::AtMs.gte(since_ms))
+        .order_by_desc(login_attempt::Column::AtMs)
+        .into_tuple()
+        .one(db)
+        .await?;
+    login_attempt::Entity::find()
+        .filter(login_attempt::Column::Username.eq(username))
+        .filter(login_attempt::Column::Succeeded.eq(false))
+        .filter(login_attempt::Column::AtMs.gt(last_success.unwrap_or(since_ms - 1)))
+        .count(db)
+        .await
+}
+
+pub async fn recent_address_failures(
+    db: &impl ConnectionTrait,
+    client_addr: &str,
+    since_ms: i64,
+) -> Result<u64, DbErr> {
+    login_attempt::Entity::find()
+        .filter(login_attempt::Column::ClientAddr.eq(client_addr))
+        .filter(login_attempt::Column::Succeeded.eq(false))
+        .filter(login_attempt::Column::AtMs.gte(since_ms))
+        .count(db)
+        .await
+}

@@ -1,0 +1,76 @@
+//! Connecting to the database and migrating it.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://merit.db?mode=rwc";
+
+pub fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
+}
+
+/// Opens a pool. SQLite runs in WAL mode with `synchronous=FULL` (an acknowledged
+/// answer survives a power cut) and foreign keys on.
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30))
+        });
+    connect_with(options).await
+}
+
+pub async fn connect_with(options: ConnectOptions) -> anyhow::Result<DatabaseConnection> {
+    let url = options.get_url().to_owned();
+    Database::connect(options)
+        .await
+        .with_context(|| format!("could not open the database at {}", redact(&url)))
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("could not migrate the database")
+}
+
+/// Hides a password in a database URL before it reaches a log or a message.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn database_password_is_hidden_in_messages() {
+        assert_eq!(
+            redact("postgres://merit:s3cret@db:5432/merit"),
+            "postgres://merit:***@db:5432/merit"
+        );
+        assert_eq!(
+            redact("sqlite://merit.db?mode=rwc"),
+            "sqlite://merit.db?mode=rwc"
+        );
+    }
+}

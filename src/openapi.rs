@@ -1,0 +1,31 @@
+//! The OpenAPI 3 document at `/api/openapi.json`. Every JSON endpoint joins it.
+
+use axum::response::IntoResponse;
+use utoipa::OpenApi;
+
+use crate::{accounts, audit, org_units};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "merit", description = "Civil-service recruitment and promotion exams. Authenticate with `POST /api/session` and send `Authorization: Bearer <token>`."),
+    paths(
+        accounts::api::create_session,
+        accounts::api::end_session,
+        accounts::api::register,
+        accounts::api::me,
+        accounts::api::change_password,
+        accounts::api::list_accounts,
+        accounts::api::create_account,
+        accounts::api::change_access,
+        accounts::api::reset_password,
+        org_units::routes::list_units,
+        org_units::routes::create_unit,
+        audit::routes::list,
+    ),
+    tags((name = "accounts"), (name = "org units"), (name = "audit"))
+)]
+pub struct ApiDoc;
+
+pub async fn document() -> impl IntoResponse {
+    axum::Json(ApiDoc::openapi())
+}

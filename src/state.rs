@@ -1,0 +1,47 @@
+//! What every handler can reach.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::accounts::password::PasswordHasher;
+use crate::accounts::session::TokenKeys;
+use crate::clock::Clock;
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+    pub tokens: TokenKeys,
+    pub hasher: PasswordHasher,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, config: Config) -> AppState {
+        let tokens = TokenKeys::new(&config.secret_key);
+        let hasher = PasswordHasher::new(config.hash_concurrency);
+        AppState(Arc::new(Inner {
+            db,
+            clock,
+            config,
+            tokens,
+            hasher,
+        }))
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
