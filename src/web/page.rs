@@ -103,8 +103,10 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
         .get::<CsrfToken>()
         .map(|t| t.0.clone())
         .unwrap_or_default();
+    // A Bearer token means a program, not a person: it gets the JSON error.
+    let program = req.headers().contains_key(header::AUTHORIZATION);
     let response = next.run(req).await;
-    if path.starts_with("/api/") || path == "/healthz" {
+    if program || path.starts_with("/api/") || path == "/healthz" {
         return response;
     }
     let Some(ErrorDetails(english, vietnamese)) =

@@ -1,0 +1,10 @@
+//! Integration tests: one binary, a module per feature. Each test gets a fresh
+//! database (SQLite, or PostgreSQL with `MERIT_TEST_DATABASE_URL`).
+
+mod harness;
+
+mod accounts;
+mod audit;
+mod org_units;
+mod platform;
+mod security;
