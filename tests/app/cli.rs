@@ -4,7 +4,10 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn scratch_db() -> (std::path::PathBuf, String) {
-    let dir = std::env::temp_dir().join(format!("merit-cli-{}", hex::encode(merit::random_bytes::<6>())));
+    let dir = std::env::temp_dir().join(format!(
+        "merit-cli-{}",
+        hex::encode(merit::random_bytes::<6>())
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}/merit.db?mode=rwc", dir.display());
     (dir, url)
@@ -29,7 +32,11 @@ fn merit(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
 }
 
 fn out(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
@@ -37,15 +44,41 @@ fn user_add_passwd_and_list_work_from_the_command_line() {
     let (dir, url) = scratch_db();
     let o = merit(&url, &["migrate"], None);
     assert!(o.status.success(), "{}", out(&o));
-    let o = merit(&url, &["user", "add", "--role", "board", "--full-name", "Hội đồng Một", "hd.mot"], Some("mat-khau-hoi-dong\n"));
+    let o = merit(
+        &url,
+        &[
+            "user",
+            "add",
+            "--role",
+            "board",
+            "--full-name",
+            "Hội đồng Một",
+            "hd.mot",
+        ],
+        Some("mat-khau-hoi-dong\n"),
+    );
     assert!(o.status.success(), "{}", out(&o));
-    assert!(!out(&o).contains("password:"), "a piped password is not echoed");
+    assert!(
+        !out(&o).contains("password:"),
+        "a piped password is not echoed"
+    );
     let o = merit(&url, &["user", "passwd", "hd.mot"], Some(""));
     assert!(o.status.success(), "{}", out(&o));
-    assert!(out(&o).contains("password: "), "an empty stdin generates a password: {}", out(&o));
+    assert!(
+        out(&o).contains("password: "),
+        "an empty stdin generates a password: {}",
+        out(&o)
+    );
     let o = merit(&url, &["user", "list"], None);
-    assert!(out(&o).contains("hd.mot") && out(&o).contains("board"), "{}", out(&o));
-    assert!(dir.join("merit.db.key").exists(), "the signing key was generated beside the database");
+    assert!(
+        out(&o).contains("hd.mot") && out(&o).contains("board"),
+        "{}",
+        out(&o)
+    );
+    assert!(
+        dir.join("merit.db.key").exists(),
+        "the signing key was generated beside the database"
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -54,11 +87,23 @@ fn bad_cli_input_exits_non_zero_with_a_message() {
     let (dir, url) = scratch_db();
     let o = merit(&url, &["user", "add", "--role", "wizard", "x.y"], None);
     assert!(!o.status.success());
-    assert!(out(&o).contains("candidate, board, personnel, admin"), "{}", out(&o));
-    let o = merit(&url, &["user", "add", "--role", "personnel", "hr.x"], Some("mat-khau-to-chuc\n"));
+    assert!(
+        out(&o).contains("candidate, board, personnel, admin"),
+        "{}",
+        out(&o)
+    );
+    let o = merit(
+        &url,
+        &["user", "add", "--role", "personnel", "hr.x"],
+        Some("mat-khau-to-chuc\n"),
+    );
     assert!(!o.status.success());
     assert!(out(&o).contains("org unit"), "{}", out(&o));
-    let o = merit(&url, &["user", "add", "--role", "board", "weak.pw"], Some("password\n"));
+    let o = merit(
+        &url,
+        &["user", "add", "--role", "board", "weak.pw"],
+        Some("password\n"),
+    );
     assert!(!o.status.success());
     assert!(out(&o).contains("too common"), "{}", out(&o));
     std::fs::remove_dir_all(dir).ok();
@@ -66,7 +111,15 @@ fn bad_cli_input_exits_non_zero_with_a_message() {
 
 #[test]
 fn postgres_without_a_secret_key_refuses_to_start() {
-    let o = merit("postgres://postgres@127.0.0.1:5432/test", &["user", "list"], None);
+    let o = merit(
+        "postgres://postgres@127.0.0.1:5432/test",
+        &["user", "list"],
+        None,
+    );
     assert!(!o.status.success());
-    assert!(out(&o).contains("MERIT_SECRET_KEY is required"), "{}", out(&o));
+    assert!(
+        out(&o).contains("MERIT_SECRET_KEY is required"),
+        "{}",
+        out(&o)
+    );
 }
