@@ -1,0 +1,3 @@
+//! Question banks.
+
+pub mod model;
