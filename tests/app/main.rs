@@ -5,7 +5,9 @@ mod harness;
 
 mod accounts;
 mod audit;
+mod campaigns;
 mod cli;
+mod demo;
 mod org_units;
 mod platform;
 mod security;
