@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(org_units::router())
         .merge(campaigns::router())
+        .merge(exams::router())
         .merge(audit::routes::router())
         .merge(web::assets::router())
         .route("/healthz", get(healthz))
