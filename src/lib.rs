@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(accounts::router())
         .merge(org_units::router())
+        .merge(banks::router())
         .merge(audit::routes::router())
         .merge(web::assets::router())
         .route("/healthz", get(healthz))

@@ -174,7 +174,9 @@ pub fn search_text(q: &Question) -> String {
         Answer::SingleChoice { options } | Answer::MultipleResponse { options } => {
             parts.extend(options.iter().map(|o| o.text.as_str()));
         }
-        Answer::ShortAnswer { answers, .. } => parts.extend(answers.iter().map(|a| a.text.as_str())),
+        Answer::ShortAnswer { answers, .. } => {
+            parts.extend(answers.iter().map(|a| a.text.as_str()))
+        }
         Answer::Matching { pairs } => {
             for p in pairs {
                 parts.push(&p.prompt);
@@ -357,7 +359,10 @@ mod tests {
             Some(Format::Gift)
         );
         assert_eq!(
-            detect("upload.txt", "\u{feff}kind;stem;option_a\nsingle;x;y".as_bytes()),
+            detect(
+                "upload.txt",
+                "\u{feff}kind;stem;option_a\nsingle;x;y".as_bytes()
+            ),
             Some(Format::Csv)
         );
         assert_eq!(detect("notes.txt", b"hello"), None);

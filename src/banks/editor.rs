@@ -349,7 +349,11 @@ impl Editor {
         if difficulty != 0 {
             problems.extend(validate(&q));
         } else {
-            problems.extend(validate(&q).into_iter().filter(|p| !p.starts_with("difficulty")));
+            problems.extend(
+                validate(&q)
+                    .into_iter()
+                    .filter(|p| !p.starts_with("difficulty")),
+            );
         }
         if problems.is_empty() {
             Ok(q)
@@ -483,7 +487,11 @@ mod tests {
             ("row_weight_1", "lots"),
         ]));
         let problems = e.to_question().unwrap_err();
-        assert!(problems.iter().any(|p| p.contains("difficulty must be a whole number")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("difficulty must be a whole number"))
+        );
         assert!(problems.iter().any(|p| p.contains("row 2: the weight")));
         assert!(
             problems

@@ -5,6 +5,7 @@
 //! operations, shared by the pages, the API, the CLI and the demo), `routes`
 //! (HTML) and `api` (JSON).
 
+pub mod api;
 pub mod domain;
 pub mod editor;
 pub mod entity;
@@ -12,6 +13,16 @@ pub mod formats;
 pub mod model;
 pub mod normalize;
 pub mod render;
+pub mod routes;
 pub mod scoring;
+pub mod service;
 pub mod store;
 pub mod validate;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    routes::router().merge(api::router())
+}

@@ -119,6 +119,102 @@ pub fn candidate_view(q: &Question) -> CandidateView {
     view
 }
 
+/// One line of a question's answer key, for board members (never candidates).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRow {
+    pub text_html: String,
+    /// "100%", "3.14±0.01", "→ Paris"...
+    pub detail: String,
+    pub feedback_html: String,
+    /// Right (full or partial credit).
+    pub right: bool,
+}
+
+pub fn key_rows(q: &Question) -> Vec<KeyRow> {
+    use super::editor::{number, numeric_spec};
+    let f = q.format;
+    let fb = |t: &Option<String>| t.as_deref().map(|t| inline_html(t, f)).unwrap_or_default();
+    match &q.answer {
+        Answer::SingleChoice { options } | Answer::MultipleResponse { options } => options
+            .iter()
+            .map(|o| KeyRow {
+                text_html: inline_html(&o.text, f),
+                detail: format!("{}%", number(o.weight)),
+                feedback_html: fb(&o.feedback),
+                right: o.weight > 0.0,
+            })
+            .collect(),
+        Answer::TrueFalse {
+            correct,
+            feedback_true,
+            feedback_false,
+        } => vec![
+            KeyRow {
+                text_html: "true".into(),
+                detail: if *correct { "100%" } else { "0%" }.into(),
+                feedback_html: fb(feedback_true),
+                right: *correct,
+            },
+            KeyRow {
+                text_html: "false".into(),
+                detail: if *correct { "0%" } else { "100%" }.into(),
+                feedback_html: fb(feedback_false),
+                right: !*correct,
+            },
+        ],
+        Answer::Numeric { answers } => answers
+            .iter()
+            .map(|a| KeyRow {
+                text_html: escape(&numeric_spec(&a.value)),
+                detail: format!("{}%", number(a.weight)),
+                feedback_html: fb(&a.feedback),
+                right: a.weight > 0.0,
+            })
+            .collect(),
+        Answer::ShortAnswer { answers, .. } => answers
+            .iter()
+            .map(|a| KeyRow {
+                text_html: escape(&a.text),
+                detail: format!("{}%", number(a.weight)),
+                feedback_html: fb(&a.feedback),
+                right: a.weight > 0.0,
+            })
+            .collect(),
+        Answer::Matching { pairs } => pairs
+            .iter()
+            .map(|p| KeyRow {
+                text_html: if p.prompt.trim().is_empty() {
+                    "—".into()
+                } else {
+                    inline_html(&p.prompt, f)
+                },
+                detail: format!("→ {}", p.answer),
+                feedback_html: String::new(),
+                right: !p.prompt.trim().is_empty(),
+            })
+            .collect(),
+        Answer::Ordering { items } => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| KeyRow {
+                text_html: inline_html(item, f),
+                detail: format!("{}", i + 1),
+                feedback_html: String::new(),
+                right: true,
+            })
+            .collect(),
+        Answer::Essay { marking_guide } => vec![KeyRow {
+            text_html: marking_guide
+                .as_deref()
+                .map(|g| to_html(g, f))
+                .unwrap_or_default(),
+            detail: String::new(),
+            feedback_html: String::new(),
+            right: true,
+        }],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

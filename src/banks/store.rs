@@ -54,7 +54,12 @@ fn like(col: version::Column, prefix_any: bool, text: &str, suffix_any: bool) ->
 fn under_topic(path: &str) -> Condition {
     Condition::any()
         .add(version::Column::Topic.eq(path))
-        .add(like(version::Column::Topic, false, &format!("{path}/"), true))
+        .add(like(
+            version::Column::Topic,
+            false,
+            &format!("{path}/"),
+            true,
+        ))
 }
 
 // ---- banks and members ----
@@ -121,7 +126,11 @@ pub async fn member_bank_ids(db: &impl ConnectionTrait, user_id: i32) -> Result<
         .collect())
 }
 
-pub async fn is_member(db: &impl ConnectionTrait, bank_id: i32, user_id: i32) -> Result<bool, DbErr> {
+pub async fn is_member(
+    db: &impl ConnectionTrait,
+    bank_id: i32,
+    user_id: i32,
+) -> Result<bool, DbErr> {
     Ok(member::Entity::find()
         .filter(member::Column::BankId.eq(bank_id))
         .filter(member::Column::UserId.eq(user_id))
@@ -131,10 +140,7 @@ pub async fn is_member(db: &impl ConnectionTrait, bank_id: i32, user_id: i32) ->
 }
 
 /// Members of a bank with their accounts, by username.
-pub async fn members(
-    db: &impl ConnectionTrait,
-    bank_id: i32,
-) -> Result<Vec<user::Model>, DbErr> {
+pub async fn members(db: &impl ConnectionTrait, bank_id: i32) -> Result<Vec<user::Model>, DbErr> {
     let ids: Vec<i32> = member::Entity::find()
         .filter(member::Column::BankId.eq(bank_id))
         .all(db)
@@ -185,7 +191,11 @@ pub async fn remove_member(
 // ---- topics ----
 
 /// Records the topic and every level above it.
-pub async fn ensure_topic(db: &impl ConnectionTrait, bank_id: i32, path: &str) -> Result<(), DbErr> {
+pub async fn ensure_topic(
+    db: &impl ConnectionTrait,
+    bank_id: i32,
+    path: &str,
+) -> Result<(), DbErr> {
     for p in topic_prefixes(path) {
         let exists = topic::Entity::find()
             .filter(topic::Column::BankId.eq(bank_id))
@@ -252,7 +262,10 @@ pub async fn keys(db: &impl ConnectionTrait, bank_id: i32) -> Result<Vec<String>
         .await
 }
 
-pub async fn key_map(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, String>, DbErr> {
+pub async fn key_map(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, String>, DbErr> {
     Ok(question::Entity::find()
         .filter(question::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -370,7 +383,10 @@ async fn retire_other_approved(
     now_ms: i64,
 ) -> Result<(), DbErr> {
     version::Entity::update_many()
-        .col_expr(version::Column::Status, Expr::value(Status::Retired.as_str()))
+        .col_expr(
+            version::Column::Status,
+            Expr::value(Status::Retired.as_str()),
+        )
         .col_expr(version::Column::RetiredMs, Expr::value(now_ms))
         .filter(version::Column::QuestionId.eq(question_id))
         .filter(version::Column::Id.ne(keep))
@@ -404,7 +420,10 @@ pub async fn approve(
 /// and any approved one): none of them is drawn again. Forms that used them keep them.
 pub async fn retire(db: &impl ConnectionTrait, question_id: i32, now_ms: i64) -> Result<(), DbErr> {
     version::Entity::update_many()
-        .col_expr(version::Column::Status, Expr::value(Status::Retired.as_str()))
+        .col_expr(
+            version::Column::Status,
+            Expr::value(Status::Retired.as_str()),
+        )
         .col_expr(version::Column::RetiredMs, Expr::value(now_ms))
         .filter(version::Column::QuestionId.eq(question_id))
         .filter(
@@ -457,7 +476,12 @@ pub async fn same_fingerprint(
     if let Some(id) = except_question {
         q = q.filter(version::Column::QuestionId.ne(id));
     }
-    let ids: Vec<i32> = q.all(db).await?.into_iter().map(|v| v.question_id).collect();
+    let ids: Vec<i32> = q
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.question_id)
+        .collect();
     let keys = key_map(db, &ids).await?;
     let mut out: Vec<(i32, String)> = ids
         .into_iter()
@@ -645,10 +669,10 @@ pub async fn approved_versions(
     let mut q = version::Entity::find()
         .filter(version::Column::BankId.eq(bank_id))
         .filter(version::Column::Status.eq(Status::Approved.as_str()))
-        .filter(version::Column::Difficulty.between(
-            i16::from(*difficulty.start()),
-            i16::from(*difficulty.end()),
-        ));
+        .filter(
+            version::Column::Difficulty
+                .between(i16::from(*difficulty.start()), i16::from(*difficulty.end())),
+        );
     if let Some(t) = topic {
         q = q.filter(under_topic(t));
     }
@@ -702,7 +726,9 @@ pub async fn find_pending(
     db: &impl ConnectionTrait,
     id: &str,
 ) -> Result<Option<pending_import::Model>, DbErr> {
-    pending_import::Entity::find_by_id(id.to_owned()).one(db).await
+    pending_import::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await
 }
 
 /// Removes this upload and any older than `before_ms` (abandoned dry runs).
