@@ -1,4 +1,5 @@
-//! The command line: `merit serve` (default), `merit migrate`, `merit user ...`.
+//! The command line: `merit serve` (default), `merit migrate`, `merit user ...`,
+//! `merit bank ...`.
 //! Every flag can also come from an environment variable.
 
 use std::io::{BufRead, IsTerminal};
@@ -45,6 +46,36 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import, export and list question banks.
+    #[command(subcommand)]
+    Bank(BankCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BankCommand {
+    /// Import question files: TOML (merit), GIFT, Moodle XML, CSV or XLSX, the
+    /// format from the extension or the content. Every file is checked first;
+    /// if any has an error nothing is imported. Statuses in the file are kept.
+    Import {
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// The bank to import into (created if missing); default: the bank the file names.
+        #[arg(long)]
+        bank: Option<String>,
+        /// Check only: list what would be imported and every problem, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write a bank to a file (or standard output).
+    Export {
+        bank: String,
+        #[arg(long, default_value = "toml", value_parser = ["toml", "gift", "moodle-xml", "csv", "xlsx"])]
+        format: String,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// List banks with their question counts.
+    List,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -155,6 +186,156 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve(args) => serve(&url, args).await,
         Command::User(cmd) => user(&url, cmd).await,
+        Command::Bank(cmd) => bank(&url, cmd).await,
+    }
+}
+
+async fn bank(url: &str, cmd: BankCommand) -> anyhow::Result<()> {
+    use crate::banks::{domain, service, store};
+    let state = open(url, 2, base_config).await?;
+    let actor = Actor::system("cli");
+    match cmd {
+        BankCommand::Import {
+            files,
+            bank,
+            dry_run,
+        } => {
+            let mut loaded = Vec::new();
+            for path in &files {
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("could not read {}", path.display()))?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                loaded.push((path.display().to_string(), name, bytes));
+            }
+            // Check every file before importing any: bad input imports nothing.
+            let mut failed = false;
+            for (shown, name, bytes) in &loaded {
+                let report = service::import(
+                    &state.db,
+                    state.now_ms(),
+                    &actor,
+                    service::Target::Named(bank.clone()),
+                    (name, bytes),
+                    &service::ImportOptions {
+                        dry_run: true,
+                        keep_status: true,
+                    },
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                print_report(shown, &report, true);
+                failed |= !report.errors.is_empty();
+            }
+            if failed {
+                bail!("nothing was imported: fix the errors above and run the import again");
+            }
+            if dry_run {
+                return Ok(());
+            }
+            for (shown, name, bytes) in &loaded {
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                bar.set_message(shown.clone());
+                let report = service::import_with_progress(
+                    &state.db,
+                    state.now_ms(),
+                    &actor,
+                    service::Target::Named(bank.clone()),
+                    (name, bytes),
+                    &service::ImportOptions {
+                        dry_run: false,
+                        keep_status: true,
+                    },
+                    &|done, total| {
+                        bar.set_length(total as u64);
+                        bar.set_position(done as u64);
+                    },
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                bar.finish_and_clear();
+                print_report(shown, &report, false);
+                if !report.errors.is_empty() {
+                    bail!("{shown}: nothing was imported");
+                }
+            }
+            Ok(())
+        }
+        BankCommand::Export { bank, format, out } => {
+            let b = store::find_bank_by_name(&state.db, &bank)
+                .await?
+                .with_context(|| format!("no bank named {bank:?}; `merit bank list` shows them"))?;
+            let format = domain::Format::parse(&format)
+                .with_context(|| format!("unknown format {format:?}"))?;
+            let exported = service::export(&state.db, &b, &Default::default(), format)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for note in &exported.notes {
+                eprintln!("note: {note}");
+            }
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &exported.bytes)
+                        .with_context(|| format!("could not write {}", path.display()))?;
+                    eprintln!("wrote {}", path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&exported.bytes)?;
+                }
+            }
+            Ok(())
+        }
+        BankCommand::List => {
+            println!(
+                "{:<40} {:<18} {:>8} {:>6} {:>7}  members",
+                "bank", "subject", "approved", "draft", "retired"
+            );
+            for b in store::banks(&state.db, None).await? {
+                let total = domain::matrix(&store::counts(&state.db, b.id).await?).total;
+                let members: Vec<String> = store::members(&state.db, b.id)
+                    .await?
+                    .into_iter()
+                    .map(|u| u.username)
+                    .collect();
+                println!(
+                    "{:<40} {:<18} {:>8} {:>6} {:>7}  {}",
+                    b.name,
+                    b.subject,
+                    total.approved,
+                    total.draft,
+                    total.retired,
+                    members.join(", ")
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The same error list the import page shows, one problem per line.
+fn print_report(file: &str, r: &crate::banks::service::ImportReport, dry_run: bool) {
+    for p in &r.errors {
+        eprintln!("{file}: error: {p}");
+    }
+    for p in &r.warnings {
+        eprintln!("{file}: warning: {p}");
+    }
+    let verb = if dry_run { "would import" } else { "imported" };
+    if r.errors.is_empty() {
+        println!(
+            "{file} ({}) into \"{}\": {} found; {verb}: {} new, {} updated, {} unchanged",
+            r.format, r.bank, r.found, r.created, r.updated, r.unchanged
+        );
+    } else {
+        println!("{file}: {} errors, nothing imported", r.errors.len());
     }
 }
 

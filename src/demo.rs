@@ -46,6 +46,64 @@ const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
     ),
 ];
 
+/// The sample banks shipped in `question-banks/`, compiled in so the demo
+/// works wherever the binary is.
+pub const SAMPLE_BANKS: &[(&str, &str)] = &[
+    (
+        "kien-thuc-chung.toml",
+        include_str!("../question-banks/kien-thuc-chung.toml"),
+    ),
+    (
+        "tin-hoc.toml",
+        include_str!("../question-banks/tin-hoc.toml"),
+    ),
+    (
+        "tieng-anh.toml",
+        include_str!("../question-banks/tieng-anh.toml"),
+    ),
+];
+
+/// Board members of every sample bank.
+const SAMPLE_BANK_MEMBERS: &[&str] = &["demo.board1", "demo.board2"];
+
+/// Imports the sample banks with their statuses (the demo may approve) and
+/// makes the demo board members their members. Unchanged questions stay as
+/// they are, so loading twice changes nothing.
+pub async fn load_banks(state: &AppState, actor: &Actor) -> anyhow::Result<()> {
+    use crate::banks::{service, store as banks};
+    for (file, text) in SAMPLE_BANKS {
+        let report = service::import(
+            &state.db,
+            state.now_ms(),
+            actor,
+            service::Target::Named(None),
+            (file, text.as_bytes()),
+            &service::ImportOptions {
+                dry_run: false,
+                keep_status: true,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("sample bank {file}: {e}"))?;
+        if let Some(p) = report.errors.first() {
+            anyhow::bail!("sample bank {file}: {p}");
+        }
+        let Some(bank) = banks::find_bank_by_name(&state.db, &report.bank).await? else {
+            anyhow::bail!("sample bank {file} was not created");
+        };
+        for username in SAMPLE_BANK_MEMBERS {
+            if let Some(u) = store::find_by_username(&state.db, username).await? {
+                if !banks::is_member(&state.db, bank.id, u.id).await? {
+                    service::add_member(&state.db, state.now_ms(), actor, &bank, username)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("sample bank {file}: {e}"))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 pub async fn load(state: &AppState) -> anyhow::Result<()> {
     let actor = Actor::system("demo");
     for (code, parent, name) in UNITS {
@@ -95,6 +153,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("demo account {username}: {e}"))?;
     }
+    load_banks(state, &actor).await?;
     load_campaign(state).await?;
     println!("Demo data loaded. Sign in at /sign-in with password {DEMO_PASSWORD:?} as:");
     for (username, _, role, unit) in ACCOUNTS {

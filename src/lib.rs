@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(org_units::router())
         .merge(campaigns::router())
         .merge(exams::router())
+        .merge(banks::router())
         .merge(audit::routes::router())
         .merge(web::assets::router())
         .route("/healthz", get(healthz))

@@ -3,7 +3,7 @@
 use axum::response::IntoResponse;
 use utoipa::OpenApi;
 
-use crate::{accounts, audit, org_units};
+use crate::{accounts, audit, banks, org_units};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,8 +21,22 @@ use crate::{accounts, audit, org_units};
         org_units::routes::list_units,
         org_units::routes::create_unit,
         audit::routes::list,
+        banks::api::list_banks,
+        banks::api::create_bank,
+        banks::api::get_bank,
+        banks::api::add_member,
+        banks::api::remove_member,
+        banks::api::list_questions,
+        banks::api::create_question,
+        banks::api::get_question,
+        banks::api::update_question,
+        banks::api::review,
+        banks::api::import,
+        banks::api::export,
+        banks::api::template,
+        banks::api::preview,
     ),
-    tags((name = "accounts"), (name = "org units"), (name = "audit"))
+    tags((name = "accounts"), (name = "org units"), (name = "audit"), (name = "banks"))
 )]
 pub struct ApiDoc;
 

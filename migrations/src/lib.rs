@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m0001_platform;
+mod m0002_banks;
 mod m0004_campaigns;
 mod m0005_forms;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m0001_platform::Migration),
+            Box::new(m0002_banks::Migration),
             Box::new(m0004_campaigns::Migration),
             Box::new(m0005_forms::Migration),
         ]

@@ -1,4 +1,5 @@
-//! Static files compiled into the binary: one stylesheet, one script.
+//! Static files compiled into the binary: one stylesheet, the site script and
+//! the question editor's script.
 
 use axum::Router;
 use axum::http::header;
@@ -9,6 +10,7 @@ use crate::state::AppState;
 
 const CSS: &str = include_str!("assets/merit.css");
 const JS: &str = include_str!("assets/merit.js");
+const BANKS_JS: &str = include_str!("assets/banks.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,6 +36,19 @@ pub fn router() -> Router<AppState> {
                         (header::CACHE_CONTROL, "public, max-age=3600"),
                     ],
                     JS,
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/assets/banks.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    BANKS_JS,
                 )
                     .into_response()
             }),
