@@ -327,17 +327,40 @@ async fn a_rejected_candidate_gets_no_form() {
     let app = TestApp::new().await;
     let (campaign, paper) = demo(&app).await;
     let hr = app.api_login("demo.personnel", DEMO_PASSWORD).await;
-    let list = hr.get(&format!("/api/campaigns/{campaign}/applications")).await.json();
+    let list = hr
+        .get(&format!("/api/campaigns/{campaign}/applications"))
+        .await
+        .json();
     let first = list["items"][0]["application"]["id"].as_i64().unwrap();
-    let r = hr.post(&format!("/api/applications/{first}/decision"), json!({"decision": "reject", "reason": "Không đủ điều kiện về văn bằng"})).await;
+    let r = hr
+        .post(
+            &format!("/api/applications/{first}/decision"),
+            json!({"decision": "reject", "reason": "Không đủ điều kiện về văn bằng"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     // A new version of the paper, published and issued after the rejection.
     let board = board1(&app).await;
     let p = board.get(&format!("/api/papers/{paper}")).await.json();
-    let next = board.request("PUT".parse().unwrap(), &format!("/api/papers/{paper}"), Some(edit_of(&p))).await.json();
-    board.post(&format!("/api/papers/{}/publish", next["id"]), json!({})).await;
-    let issued = hr.post(&format!("/api/papers/{}/forms", next["id"]), json!({})).await.json();
+    let next = board
+        .request(
+            "PUT".parse().unwrap(),
+            &format!("/api/papers/{paper}"),
+            Some(edit_of(&p)),
+        )
+        .await
+        .json();
+    board
+        .post(&format!("/api/papers/{}/publish", next["id"]), json!({}))
+        .await;
+    let issued = hr
+        .post(&format!("/api/papers/{}/forms", next["id"]), json!({}))
+        .await
+        .json();
     assert_eq!(issued["issued"], 10, "11 applicants, one rejected");
-    let forms = merit::exams::store::forms_of_paper(&app.state.db, next["id"].as_i64().unwrap() as i32).await.unwrap();
+    let forms =
+        merit::exams::store::forms_of_paper(&app.state.db, next["id"].as_i64().unwrap() as i32)
+            .await
+            .unwrap();
     assert!(forms.iter().all(|f| f.application_id != Some(first as i32)));
 }
