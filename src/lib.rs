@@ -12,6 +12,8 @@ pub mod db;
 pub mod demo;
 pub mod openapi;
 pub mod org_units;
+pub mod plans;
+pub mod staff;
 pub mod state;
 pub mod web;
 
@@ -32,6 +34,8 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(org_units::router())
         .merge(audit::routes::router())
+        .merge(staff::router())
+        .merge(plans::router())
         .merge(web::assets::router())
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::document))
