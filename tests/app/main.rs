@@ -8,3 +8,4 @@ mod audit;
 mod org_units;
 mod platform;
 mod security;
+mod staff;
