@@ -148,17 +148,47 @@ enum PlanPeople {
     CreatedMs,
 }
 
-fn fk(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).to_owned()
+fn fk(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .to_owned()
 }
 
 /// Decree 204/2004 scales: (code, Vietnamese, English, first, increment, steps, months).
 /// College level and above raise a step every 36 months, below every 24.
 const GRADES: &[(&str, &str, &str, i32, i32, i32, i32)] = &[
-    ("A3.1", "Chuyên viên cao cấp", "Senior specialist", 620, 36, 6, 36),
-    ("A2.1", "Chuyên viên chính", "Principal specialist", 440, 34, 8, 36),
+    (
+        "A3.1",
+        "Chuyên viên cao cấp",
+        "Senior specialist",
+        620,
+        36,
+        6,
+        36,
+    ),
+    (
+        "A2.1",
+        "Chuyên viên chính",
+        "Principal specialist",
+        440,
+        34,
+        8,
+        36,
+    ),
     ("A1", "Chuyên viên", "Specialist", 234, 33, 9, 36),
-    ("A0", "Cán sự (cao đẳng)", "Officer (college)", 210, 31, 10, 36),
+    (
+        "A0",
+        "Cán sự (cao đẳng)",
+        "Officer (college)",
+        210,
+        31,
+        10,
+        36,
+    ),
     ("B", "Nhân viên", "Staff", 186, 20, 12, 24),
 ];
 
@@ -233,7 +263,11 @@ impl MigrationTrait for Migration {
             m.exec_stmt(
                 Query::insert()
                     .into_table(BaseSalaries::Table)
-                    .columns([BaseSalaries::EffectiveFrom, BaseSalaries::AmountVnd, BaseSalaries::Note])
+                    .columns([
+                        BaseSalaries::EffectiveFrom,
+                        BaseSalaries::AmountVnd,
+                        BaseSalaries::Note,
+                    ])
                     .values_panic([day.into(), (*amount).into(), (*note).into()])
                     .to_owned(),
             )
@@ -251,12 +285,25 @@ impl MigrationTrait for Migration {
                 .col(integer(Positions::Headcount))
                 .col(big_integer(Positions::CreatedMs))
                 .col(big_integer(Positions::UpdatedMs))
-                .foreign_key(&mut fk((Positions::Table, Positions::OrgUnitId), (OrgUnits::Table, OrgUnits::Id)))
-                .foreign_key(&mut fk((Positions::Table, Positions::GradeCode), (Grades::Table, Grades::Code)))
+                .foreign_key(&mut fk(
+                    (Positions::Table, Positions::OrgUnitId),
+                    (OrgUnits::Table, OrgUnits::Id),
+                ))
+                .foreign_key(&mut fk(
+                    (Positions::Table, Positions::GradeCode),
+                    (Grades::Table, Grades::Code),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("positions_unit").table(Positions::Table).col(Positions::OrgUnitId).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("positions_unit")
+                .table(Positions::Table)
+                .col(Positions::OrgUnitId)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -282,16 +329,47 @@ impl MigrationTrait for Migration {
                 .col(string_len_null(Staff::LastAppraisal, 24))
                 .col(big_integer(Staff::CreatedMs))
                 .col(big_integer(Staff::UpdatedMs))
-                .foreign_key(&mut fk((Staff::Table, Staff::OrgUnitId), (OrgUnits::Table, OrgUnits::Id)))
-                .foreign_key(&mut fk((Staff::Table, Staff::PositionId), (Positions::Table, Positions::Id)))
-                .foreign_key(&mut fk((Staff::Table, Staff::GradeCode), (Grades::Table, Grades::Code)))
+                .foreign_key(&mut fk(
+                    (Staff::Table, Staff::OrgUnitId),
+                    (OrgUnits::Table, OrgUnits::Id),
+                ))
+                .foreign_key(&mut fk(
+                    (Staff::Table, Staff::PositionId),
+                    (Positions::Table, Positions::Id),
+                ))
+                .foreign_key(&mut fk(
+                    (Staff::Table, Staff::GradeCode),
+                    (Grades::Table, Grades::Code),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("staff_unit").table(Staff::Table).col(Staff::OrgUnitId).to_owned()).await?;
-        m.create_index(Index::create().name("staff_position").table(Staff::Table).col(Staff::PositionId).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("staff_unit")
+                .table(Staff::Table)
+                .col(Staff::OrgUnitId)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("staff_position")
+                .table(Staff::Table)
+                .col(Staff::PositionId)
+                .to_owned(),
+        )
+        .await?;
         // One person, one record: unique where present.
-        m.create_index(Index::create().name("staff_national_id_uniq").table(Staff::Table).col(Staff::NationalId).unique().to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("staff_national_id_uniq")
+                .table(Staff::Table)
+                .col(Staff::NationalId)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -304,11 +382,21 @@ impl MigrationTrait for Migration {
                 .col(text(StaffEvents::Note))
                 .col(string_len(StaffEvents::ActorName, 254))
                 .col(big_integer(StaffEvents::CreatedMs))
-                .foreign_key(&mut fk((StaffEvents::Table, StaffEvents::StaffId), (Staff::Table, Staff::Id)))
+                .foreign_key(&mut fk(
+                    (StaffEvents::Table, StaffEvents::StaffId),
+                    (Staff::Table, Staff::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("staff_events_staff").table(StaffEvents::Table).col(StaffEvents::StaffId).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("staff_events_staff")
+                .table(StaffEvents::Table)
+                .col(StaffEvents::StaffId)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -329,7 +417,10 @@ impl MigrationTrait for Migration {
                 .col(string_len_null(Plans::ApprovedBy, 254))
                 .col(big_integer_null(Plans::CarriedOutMs))
                 .col(text(Plans::ReviewNote))
-                .foreign_key(&mut fk((Plans::Table, Plans::OrgUnitId), (OrgUnits::Table, OrgUnits::Id)))
+                .foreign_key(&mut fk(
+                    (Plans::Table, Plans::OrgUnitId),
+                    (OrgUnits::Table, OrgUnits::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -343,12 +434,27 @@ impl MigrationTrait for Migration {
                 .col(integer(PlanUnits::BaselineHeadcount))
                 .col(integer(PlanUnits::BaselineQuota))
                 .col(big_integer(PlanUnits::BaselineCoefficients))
-                .foreign_key(&mut fk((PlanUnits::Table, PlanUnits::PlanId), (Plans::Table, Plans::Id)))
-                .foreign_key(&mut fk((PlanUnits::Table, PlanUnits::OrgUnitId), (OrgUnits::Table, OrgUnits::Id)))
+                .foreign_key(&mut fk(
+                    (PlanUnits::Table, PlanUnits::PlanId),
+                    (Plans::Table, Plans::Id),
+                ))
+                .foreign_key(&mut fk(
+                    (PlanUnits::Table, PlanUnits::OrgUnitId),
+                    (OrgUnits::Table, OrgUnits::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("plan_units_uniq").table(PlanUnits::Table).col(PlanUnits::PlanId).col(PlanUnits::OrgUnitId).unique().to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("plan_units_uniq")
+                .table(PlanUnits::Table)
+                .col(PlanUnits::PlanId)
+                .col(PlanUnits::OrgUnitId)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -359,11 +465,24 @@ impl MigrationTrait for Migration {
                 .col(integer(PlanTargets::Year))
                 // Hundredths of a percent (150 = 1.5%) or a head count, as the plan's target kind says.
                 .col(integer(PlanTargets::Amount))
-                .foreign_key(&mut fk((PlanTargets::Table, PlanTargets::PlanId), (Plans::Table, Plans::Id)))
+                .foreign_key(&mut fk(
+                    (PlanTargets::Table, PlanTargets::PlanId),
+                    (Plans::Table, Plans::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("plan_targets_uniq").table(PlanTargets::Table).col(PlanTargets::PlanId).col(PlanTargets::OrgUnitId).col(PlanTargets::Year).unique().to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("plan_targets_uniq")
+                .table(PlanTargets::Table)
+                .col(PlanTargets::PlanId)
+                .col(PlanTargets::OrgUnitId)
+                .col(PlanTargets::Year)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -381,12 +500,27 @@ impl MigrationTrait for Migration {
                 .col(text(PlanPeople::Note))
                 .col(big_integer_null(PlanPeople::CarriedOutMs))
                 .col(big_integer(PlanPeople::CreatedMs))
-                .foreign_key(&mut fk((PlanPeople::Table, PlanPeople::PlanId), (Plans::Table, Plans::Id)))
-                .foreign_key(&mut fk((PlanPeople::Table, PlanPeople::StaffId), (Staff::Table, Staff::Id)))
+                .foreign_key(&mut fk(
+                    (PlanPeople::Table, PlanPeople::PlanId),
+                    (Plans::Table, Plans::Id),
+                ))
+                .foreign_key(&mut fk(
+                    (PlanPeople::Table, PlanPeople::StaffId),
+                    (Staff::Table, Staff::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("plan_people_uniq").table(PlanPeople::Table).col(PlanPeople::PlanId).col(PlanPeople::StaffId).unique().to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("plan_people_uniq")
+                .table(PlanPeople::Table)
+                .col(PlanPeople::PlanId)
+                .col(PlanPeople::StaffId)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 

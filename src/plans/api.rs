@@ -44,28 +44,49 @@ pub struct PlanSummary {
 
 #[utoipa::path(get, path = "/api/plans", tag = "plans",
     responses((status = 200, body = [PlanSummary], description = "plans of the units you may see"), (status = 403)))]
-pub async fn list_plans(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<axum::Json<Vec<PlanSummary>>, AppError> {
+pub async fn list_plans(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<axum::Json<Vec<PlanSummary>>, AppError> {
     let scope = scope::of(&state.db, &user).await?;
     Ok(axum::Json(
         store::list(&state.db, scope.units())
             .await?
             .into_iter()
-            .map(|p| PlanSummary { id: p.id, org_unit_id: p.org_unit_id, title: p.title, first_year: p.first_year, last_year: p.last_year, status: p.status })
+            .map(|p| PlanSummary {
+                id: p.id,
+                org_unit_id: p.org_unit_id,
+                title: p.title,
+                first_year: p.first_year,
+                last_year: p.last_year,
+                status: p.status,
+            })
             .collect(),
     ))
 }
 
 #[utoipa::path(post, path = "/api/plans", tag = "plans", request_body = NewPlan,
     responses((status = 201, body = PlanView, description = "a draft with the baseline snapshot"), (status = 403), (status = 422)))]
-pub async fn create_plan(State(state): State<AppState>, AuthUser(user): AuthUser, Json(n): Json<NewPlan>) -> Result<impl IntoResponse, AppError> {
+pub async fn create_plan(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Json(n): Json<NewPlan>,
+) -> Result<impl IntoResponse, AppError> {
     let scope = scope::of(&state.db, &user).await?;
     let p = service::create(&state, &user.actor(), &scope, &n).await?;
-    Ok((StatusCode::CREATED, axum::Json(service::view(&state, &p).await?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(service::view(&state, &p).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/plans/{id}", tag = "plans", params(("id" = i32, Path)),
     responses((status = 200, body = PlanView, description = "the plan with its people, payouts and projection"), (status = 404)))]
-pub async fn get_plan(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<i32>) -> Result<axum::Json<PlanView>, AppError> {
+pub async fn get_plan(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<axum::Json<PlanView>, AppError> {
     let scope = scope::of(&state.db, &user).await?;
     let p = service::visible(&state, &scope, id).await?;
     Ok(axum::Json(service::view(&state, &p).await?))
@@ -78,7 +99,12 @@ pub struct Targets {
 
 #[utoipa::path(put, path = "/api/plans/{id}/targets", tag = "plans", params(("id" = i32, Path)), request_body = Targets,
     responses((status = 200, body = PlanView, description = "targets replaced (drafts only)"), (status = 404), (status = 409), (status = 422)))]
-pub async fn set_targets(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<i32>, Json(t): Json<Targets>) -> Result<axum::Json<PlanView>, AppError> {
+pub async fn set_targets(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(t): Json<Targets>,
+) -> Result<axum::Json<PlanView>, AppError> {
     let scope = scope::of(&state.db, &user).await?;
     service::set_targets(&state, &user.actor(), &scope, id, &t.targets).await?;
     let p = service::visible(&state, &scope, id).await?;
@@ -87,16 +113,28 @@ pub async fn set_targets(State(state): State<AppState>, AuthUser(user): AuthUser
 
 #[utoipa::path(post, path = "/api/plans/{id}/people", tag = "plans", params(("id" = i32, Path)), request_body = NewProposal,
     responses((status = 201, body = PlanView, description = "proposed; the exclusion rules are checked"), (status = 404), (status = 409), (status = 422)))]
-pub async fn propose(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<i32>, Json(n): Json<NewProposal>) -> Result<impl IntoResponse, AppError> {
+pub async fn propose(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(n): Json<NewProposal>,
+) -> Result<impl IntoResponse, AppError> {
     let scope = scope::of(&state.db, &user).await?;
     service::propose(&state, &user.actor(), &scope, id, &n).await?;
     let p = service::visible(&state, &scope, id).await?;
-    Ok((StatusCode::CREATED, axum::Json(service::view(&state, &p).await?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(service::view(&state, &p).await?),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/plans/{id}/people/{person}", tag = "plans", params(("id" = i32, Path), ("person" = i32, Path)),
     responses((status = 204), (status = 404), (status = 409)))]
-pub async fn withdraw(State(state): State<AppState>, AuthUser(user): AuthUser, Path((id, person)): Path<(i32, i32)>) -> Result<StatusCode, AppError> {
+pub async fn withdraw(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path((id, person)): Path<(i32, i32)>,
+) -> Result<StatusCode, AppError> {
     let scope = scope::of(&state.db, &user).await?;
     service::withdraw(&state, &user.actor(), &scope, id, person).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -108,7 +146,13 @@ pub struct Note {
     pub note: String,
 }
 
-async fn step(state: AppState, user: crate::web::CurrentUser, id: i32, action: Action, note: &str) -> Result<axum::Json<PlanView>, AppError> {
+async fn step(
+    state: AppState,
+    user: crate::web::CurrentUser,
+    id: i32,
+    action: Action,
+    note: &str,
+) -> Result<axum::Json<PlanView>, AppError> {
     let scope = scope::of(&state.db, &user).await?;
     let p = service::act(&state, &user, &scope, id, action, note).await?;
     Ok(axum::Json(service::view(&state, &p).await?))
@@ -116,21 +160,38 @@ async fn step(state: AppState, user: crate::web::CurrentUser, id: i32, action: A
 
 #[utoipa::path(post, path = "/api/plans/{id}/submit", tag = "plans", params(("id" = i32, Path)),
     responses((status = 200, body = PlanView), (status = 404), (status = 409)))]
-pub async fn submit(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<i32>) -> Result<axum::Json<PlanView>, AppError> {
+pub async fn submit(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<axum::Json<PlanView>, AppError> {
     step(state, user, id, Action::Submit, "").await
 }
 
 #[utoipa::path(post, path = "/api/plans/{id}/approve", tag = "plans", params(("id" = i32, Path)), request_body = Note,
     responses((status = 200, body = PlanView), (status = 403, description = "only personnel of a higher unit approve"), (status = 404), (status = 409)))]
-pub async fn approve(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<i32>, Json(n): Json<Note>) -> Result<axum::Json<PlanView>, AppError> {
+pub async fn approve(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(n): Json<Note>,
+) -> Result<axum::Json<PlanView>, AppError> {
     step(state, user, id, Action::Approve, &n.note).await
 }
 
 #[utoipa::path(post, path = "/api/plans/{id}/return", tag = "plans", params(("id" = i32, Path)), request_body = Note,
     responses((status = 200, body = PlanView, description = "back to draft with the reason"), (status = 403), (status = 404), (status = 409)))]
-pub async fn return_plan(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<i32>, Json(n): Json<Note>) -> Result<axum::Json<PlanView>, AppError> {
+pub async fn return_plan(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(n): Json<Note>,
+) -> Result<axum::Json<PlanView>, AppError> {
     if n.note.trim().is_empty() {
-        return Err(AppError::invalid("note", Text::key("plans.reason_required")));
+        return Err(AppError::invalid(
+            "note",
+            Text::key("plans.reason_required"),
+        ));
     }
     step(state, user, id, Action::Return, &n.note).await
 }
@@ -150,12 +211,21 @@ pub struct CarriedOut {
 
 #[utoipa::path(post, path = "/api/plans/{id}/carry-out", tag = "plans", params(("id" = i32, Path)), request_body = CarryOut,
     responses((status = 200, body = CarriedOut, description = "streamlining events written for the year's people"), (status = 404), (status = 409), (status = 422)))]
-pub async fn carry_out(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<i32>, Json(c): Json<CarryOut>) -> Result<axum::Json<CarriedOut>, AppError> {
+pub async fn carry_out(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(c): Json<CarryOut>,
+) -> Result<axum::Json<CarriedOut>, AppError> {
     let scope = scope::of(&state.db, &user).await?;
-    let effective = parse_date(&c.effective_date).ok_or_else(|| AppError::invalid("effective_date", Text::key("staff.bad_date")))?;
+    let effective = parse_date(&c.effective_date)
+        .ok_or_else(|| AppError::invalid("effective_date", Text::key("staff.bad_date")))?;
     let n = service::carry_out(&state, &user, &scope, id, c.year, effective).await?;
     let p = service::visible(&state, &scope, id).await?;
-    Ok(axum::Json(CarriedOut { carried_out: n, plan: service::view(&state, &p).await? }))
+    Ok(axum::Json(CarriedOut {
+        carried_out: n,
+        plan: service::view(&state, &p).await?,
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -174,17 +244,28 @@ pub struct Cap {
 
 #[utoipa::path(get, path = "/api/recruitment-cap", tag = "plans", params(CapQuery),
     responses((status = 200, body = Cap), (status = 404)))]
-pub async fn cap(State(state): State<AppState>, AuthUser(user): AuthUser, Query(q): Query<CapQuery>) -> Result<axum::Json<Cap>, AppError> {
+pub async fn cap(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Query(q): Query<CapQuery>,
+) -> Result<axum::Json<Cap>, AppError> {
     let scope = scope::of(&state.db, &user).await?;
     if !scope.contains(q.unit_id) {
         return Err(AppError::NotFound);
     }
-    Ok(axum::Json(Cap { unit_id: q.unit_id, year: q.year, allowed_hires: service::recruitment_cap(&state, q.unit_id, q.year).await? }))
+    Ok(axum::Json(Cap {
+        unit_id: q.unit_id,
+        year: q.year,
+        allowed_hires: service::recruitment_cap(&state, q.unit_id, q.year).await?,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/staff/dashboard", tag = "plans",
     responses((status = 200, body = [UnitDashboard], description = "per unit: headcount against quota, vacancies, retirements in the next 24 months, plan progress"), (status = 403)))]
-pub async fn dashboard(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<axum::Json<Vec<UnitDashboard>>, AppError> {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<axum::Json<Vec<UnitDashboard>>, AppError> {
     let scope = scope::of(&state.db, &user).await?;
     Ok(axum::Json(service::dashboard(&state, &scope).await?))
 }

@@ -16,7 +16,10 @@ pub struct Labels {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 pub fn svg(rows: &[ProjectionRow], labels: &Labels) -> String {
@@ -25,7 +28,15 @@ pub fn svg(rows: &[ProjectionRow], labels: &Labels) -> String {
     let plot_h = h - top - bottom;
     let max = rows
         .iter()
-        .flat_map(|r| [r.headcount_start, r.headcount_end, r.target_headcount, r.quota, r.departures + r.cap])
+        .flat_map(|r| {
+            [
+                r.headcount_start,
+                r.headcount_end,
+                r.target_headcount,
+                r.quota,
+                r.departures + r.cap,
+            ]
+        })
         .max()
         .unwrap_or(0)
         .max(1) as f64;
@@ -37,7 +48,12 @@ pub fn svg(rows: &[ProjectionRow], labels: &Labels) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-labelledby=\"chart-title\" class=\"chart\"><title id=\"chart-title\">{}</title>",
         esc(&labels.title)
     );
-    out.push_str(&format!("<line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#5b6470\"/>", top + plot_h, w - right, top + plot_h));
+    out.push_str(&format!(
+        "<line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#5b6470\"/>",
+        top + plot_h,
+        w - right,
+        top + plot_h
+    ));
     for tick in 0..=4 {
         let v = (max * f64::from(tick) / 4.0).round() as i32;
         let ty = y(v);
@@ -55,15 +71,48 @@ pub fn svg(rows: &[ProjectionRow], labels: &Labels) -> String {
         out.push_str(&format!("<rect x=\"{:.1}\" y=\"{c_top:.1}\" width=\"{bar:.1}\" height=\"{:.1}\" fill=\"#1e7b34\"><title>{}: {}</title></rect>", cx + 2.0, top + plot_h - c_top, esc(&labels.cap), r.cap));
         out.push_str(&format!("<text x=\"{cx:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#1b1f24\">{}</text>", top + plot_h + 16.0, r.year));
     }
-    let line = |pick: &dyn Fn(&ProjectionRow) -> i32, color: &str, dash: &str, name: &str| -> String {
-        let points: Vec<String> = rows.iter().enumerate().map(|(i, r)| format!("{:.1},{:.1}", x_mid(i), y(pick(r)))).collect();
+    let line = |pick: &dyn Fn(&ProjectionRow) -> i32,
+                color: &str,
+                dash: &str,
+                name: &str|
+     -> String {
+        let points: Vec<String> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("{:.1},{:.1}", x_mid(i), y(pick(r))))
+            .collect();
         let dots: String = rows.iter().enumerate().map(|(i, r)| format!("<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{color}\"><title>{} {}: {}</title></circle>", x_mid(i), y(pick(r)), esc(name), r.year, pick(r))).collect();
-        format!("<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>{dots}", points.join(" "))
+        format!(
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>{dots}",
+            points.join(" ")
+        )
     };
-    out.push_str(&line(&|r| r.quota, "#5b6470", " stroke-dasharray=\"2 4\"", &labels.quota));
-    out.push_str(&line(&|r| r.target_headcount, "#8a5a00", " stroke-dasharray=\"6 4\"", &labels.target));
-    out.push_str(&line(&|r| r.headcount_end, "#0b5cad", "", &labels.headcount));
-    let legend: [(&str, &String); 6] = [("#b3261e", &labels.streamlined), ("#f5a700", &labels.retired), ("#1e7b34", &labels.cap), ("#0b5cad", &labels.headcount), ("#8a5a00", &labels.target), ("#5b6470", &labels.quota)];
+    out.push_str(&line(
+        &|r| r.quota,
+        "#5b6470",
+        " stroke-dasharray=\"2 4\"",
+        &labels.quota,
+    ));
+    out.push_str(&line(
+        &|r| r.target_headcount,
+        "#8a5a00",
+        " stroke-dasharray=\"6 4\"",
+        &labels.target,
+    ));
+    out.push_str(&line(
+        &|r| r.headcount_end,
+        "#0b5cad",
+        "",
+        &labels.headcount,
+    ));
+    let legend: [(&str, &String); 6] = [
+        ("#b3261e", &labels.streamlined),
+        ("#f5a700", &labels.retired),
+        ("#1e7b34", &labels.cap),
+        ("#0b5cad", &labels.headcount),
+        ("#8a5a00", &labels.target),
+        ("#5b6470", &labels.quota),
+    ];
     for (i, (color, name)) in legend.iter().enumerate() {
         let lx = left + (i % 3) as f64 * 220.0;
         let ly = h - 36.0 + (i / 3) as f64 * 18.0;
@@ -78,11 +127,32 @@ mod tests {
     use super::*;
 
     fn row(year: i32) -> ProjectionRow {
-        ProjectionRow { unit_id: None, year, headcount_start: 10, streamlined: 1, retired: 1, departures: 2, cap: 1, headcount_end: 9, quota: 12, target_headcount: 9, meets_target: true, payroll_vnd: 0 }
+        ProjectionRow {
+            unit_id: None,
+            year,
+            headcount_start: 10,
+            streamlined: 1,
+            retired: 1,
+            departures: 2,
+            cap: 1,
+            headcount_end: 9,
+            quota: 12,
+            target_headcount: 9,
+            meets_target: true,
+            payroll_vnd: 0,
+        }
     }
 
     fn labels() -> Labels {
-        Labels { title: "Plan <1>".into(), streamlined: "S".into(), retired: "R".into(), cap: "C".into(), headcount: "H".into(), target: "T".into(), quota: "Q".into() }
+        Labels {
+            title: "Plan <1>".into(),
+            streamlined: "S".into(),
+            retired: "R".into(),
+            cap: "C".into(),
+            headcount: "H".into(),
+            target: "T".into(),
+            quota: "Q".into(),
+        }
     }
 
     #[test]

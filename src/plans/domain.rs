@@ -69,7 +69,13 @@ str_enum!(Category { Reorganisation = "reorganisation", Unqualified = "unqualifi
 str_enum!(ExitRoute { EarlyRetirement = "early_retirement", Resignation = "resignation" });
 
 impl Category {
-    pub const ALL: [Category; 5] = [Category::Reorganisation, Category::Unqualified, Category::LowAppraisal, Category::LongSickLeave, Category::Other];
+    pub const ALL: [Category; 5] = [
+        Category::Reorganisation,
+        Category::Unqualified,
+        Category::LowAppraisal,
+        Category::LongSickLeave,
+        Category::Other,
+    ];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,7 +192,13 @@ pub struct PayoutRule {
 
 impl Default for PayoutRule {
     fn default() -> Self {
-        PayoutRule { months_per_year_early: 50, months_for_first_20_years: 50, months_per_later_year: 5, min_years_early: 2, max_years_early: 5 }
+        PayoutRule {
+            months_per_year_early: 50,
+            months_for_first_20_years: 50,
+            months_per_later_year: 5,
+            min_years_early: 2,
+            max_years_early: 5,
+        }
     }
 }
 
@@ -207,20 +219,29 @@ pub enum Payout {
 /// Payout for leaving `months_early` months before the retirement date with
 /// `insured_years` of social insurance. Partial years early count pro rata by
 /// month.
-pub fn early_retirement_payout(rule: &PayoutRule, monthly_salary: i64, months_early: i32, insured_years: i32) -> Payout {
+pub fn early_retirement_payout(
+    rule: &PayoutRule,
+    monthly_salary: i64,
+    months_early: i32,
+    insured_years: i32,
+) -> Payout {
     if months_early < rule.min_years_early * 12 || months_early > rule.max_years_early * 12 {
         return Payout::OutsideWindow { months_early };
     }
     // tenths of a month × 12, to keep months-early exact
     let early = i64::from(rule.months_per_year_early) * i64::from(months_early);
     let service = if insured_years >= 20 {
-        i64::from(rule.months_for_first_20_years) + i64::from(rule.months_per_later_year) * i64::from(insured_years - 20)
+        i64::from(rule.months_for_first_20_years)
+            + i64::from(rule.months_per_later_year) * i64::from(insured_years - 20)
     } else {
         0
     } * 12;
     let twelfths_of_tenths = early + service;
     let amount = (i128::from(monthly_salary) * i128::from(twelfths_of_tenths) + 60) / 120;
-    Payout::Estimate { months_tenths: (twelfths_of_tenths + 6) / 12, amount_vnd: amount as i64 }
+    Payout::Estimate {
+        months_tenths: (twelfths_of_tenths + 6) / 12,
+        amount_vnd: amount as i64,
+    }
 }
 
 /// The recruitment cap (Decree 113/2018): hires may replace at most `ratio`
@@ -290,7 +311,11 @@ pub struct ProjectionRow {
 pub fn project(input: &ProjectionInput) -> Vec<ProjectionRow> {
     let mut rows = Vec::new();
     for unit in &input.units {
-        let people: Vec<&Projected> = input.people.iter().filter(|p| p.unit_id == unit.unit_id).collect();
+        let people: Vec<&Projected> = input
+            .people
+            .iter()
+            .filter(|p| p.unit_id == unit.unit_id)
+            .collect();
         let mut gone: HashSet<i32> = HashSet::new();
         let mut hires = 0;
         let mut cumulative_target = 0;
@@ -319,7 +344,11 @@ pub fn project(input: &ProjectionInput) -> Vec<ProjectionRow> {
             let headcount_end = headcount_start - departures + cap;
             cumulative_target += unit.targets.get(&year).copied().unwrap_or(0);
             let target_headcount = (unit.headcount - cumulative_target).max(0);
-            let coefficients: i64 = people.iter().filter(|p| !gone.contains(&p.staff_id)).map(|p| i64::from(p.coefficient)).sum::<i64>()
+            let coefficients: i64 = people
+                .iter()
+                .filter(|p| !gone.contains(&p.staff_id))
+                .map(|p| i64::from(p.coefficient))
+                .sum::<i64>()
                 + i64::from(hires) * i64::from(input.hire_coefficient);
             let base = input.base_by_year.get(&year).copied().unwrap_or(0);
             let payroll_vnd = 12 * monthly_pay_sum(coefficients, base);
@@ -428,22 +457,50 @@ mod tests {
 
     #[test]
     fn disciplinary_review_excludes_even_volunteers() {
-        let f = ExclusionFacts { under_disciplinary_review: true, volunteer: true, ..Default::default() };
-        assert_eq!(exclusion(&f, d(2026, 1, 1)), Some(Exclusion::UnderDisciplinaryReview));
+        let f = ExclusionFacts {
+            under_disciplinary_review: true,
+            volunteer: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            exclusion(&f, d(2026, 1, 1)),
+            Some(Exclusion::UnderDisciplinaryReview)
+        );
     }
 
     #[test]
     fn mothers_are_excluded_unless_they_volunteer() {
         let day = d(2026, 6, 1);
-        let pregnant = ExclusionFacts { pregnant: true, ..Default::default() };
+        let pregnant = ExclusionFacts {
+            pregnant: true,
+            ..Default::default()
+        };
         assert_eq!(exclusion(&pregnant, day), Some(Exclusion::Pregnant));
-        let leave = ExclusionFacts { on_maternity_leave: true, ..Default::default() };
+        let leave = ExclusionFacts {
+            on_maternity_leave: true,
+            ..Default::default()
+        };
         assert_eq!(exclusion(&leave, day), Some(Exclusion::MaternityLeave));
-        let child = ExclusionFacts { youngest_child_birth: Some(d(2023, 6, 2)), ..Default::default() };
+        let child = ExclusionFacts {
+            youngest_child_birth: Some(d(2023, 6, 2)),
+            ..Default::default()
+        };
         assert_eq!(exclusion(&child, day), Some(Exclusion::ChildUnder36Months));
-        let older = ExclusionFacts { youngest_child_birth: Some(d(2023, 6, 1)), ..Default::default() };
-        assert_eq!(exclusion(&older, day), None, "36 months on the day: no longer excluded");
-        let volunteer = ExclusionFacts { pregnant: true, on_maternity_leave: true, volunteer: true, ..Default::default() };
+        let older = ExclusionFacts {
+            youngest_child_birth: Some(d(2023, 6, 1)),
+            ..Default::default()
+        };
+        assert_eq!(
+            exclusion(&older, day),
+            None,
+            "36 months on the day: no longer excluded"
+        );
+        let volunteer = ExclusionFacts {
+            pregnant: true,
+            on_maternity_leave: true,
+            volunteer: true,
+            ..Default::default()
+        };
         assert_eq!(exclusion(&volunteer, day), None);
         assert_eq!(exclusion(&ExclusionFacts::default(), day), None);
     }
@@ -452,15 +509,48 @@ mod tests {
     fn early_retirement_payout_follows_decree_178() {
         let rule = PayoutRule::default();
         // 3 years early, 25 years insured: 15 + 5 + 2.5 = 22.5 months.
-        assert_eq!(early_retirement_payout(&rule, 10_000_000, 36, 25), Payout::Estimate { months_tenths: 225, amount_vnd: 225_000_000 });
+        assert_eq!(
+            early_retirement_payout(&rule, 10_000_000, 36, 25),
+            Payout::Estimate {
+                months_tenths: 225,
+                amount_vnd: 225_000_000
+            }
+        );
         // 2.5 years early, 20 years: 12.5 + 5 = 17.5 months.
-        assert_eq!(early_retirement_payout(&rule, 10_000_000, 30, 20), Payout::Estimate { months_tenths: 175, amount_vnd: 175_000_000 });
+        assert_eq!(
+            early_retirement_payout(&rule, 10_000_000, 30, 20),
+            Payout::Estimate {
+                months_tenths: 175,
+                amount_vnd: 175_000_000
+            }
+        );
         // Under 20 years insured: only the years-early part.
-        assert_eq!(early_retirement_payout(&rule, 10_000_000, 24, 15), Payout::Estimate { months_tenths: 100, amount_vnd: 100_000_000 });
-        assert_eq!(early_retirement_payout(&rule, 10_000_000, 23, 25), Payout::OutsideWindow { months_early: 23 });
-        assert_eq!(early_retirement_payout(&rule, 10_000_000, 61, 25), Payout::OutsideWindow { months_early: 61 });
-        let generous = PayoutRule { months_per_year_early: 60, ..rule };
-        assert_eq!(early_retirement_payout(&generous, 1_000_000, 24, 0), Payout::Estimate { months_tenths: 120, amount_vnd: 12_000_000 });
+        assert_eq!(
+            early_retirement_payout(&rule, 10_000_000, 24, 15),
+            Payout::Estimate {
+                months_tenths: 100,
+                amount_vnd: 100_000_000
+            }
+        );
+        assert_eq!(
+            early_retirement_payout(&rule, 10_000_000, 23, 25),
+            Payout::OutsideWindow { months_early: 23 }
+        );
+        assert_eq!(
+            early_retirement_payout(&rule, 10_000_000, 61, 25),
+            Payout::OutsideWindow { months_early: 61 }
+        );
+        let generous = PayoutRule {
+            months_per_year_early: 60,
+            ..rule
+        };
+        assert_eq!(
+            early_retirement_payout(&generous, 1_000_000, 24, 0),
+            Payout::Estimate {
+                months_tenths: 120,
+                amount_vnd: 12_000_000
+            }
+        );
     }
 
     #[test]
@@ -473,7 +563,13 @@ mod tests {
     }
 
     fn person(id: i32, unit: i32, coef: i32, retire: Option<i32>, out: Option<i32>) -> Projected {
-        Projected { staff_id: id, unit_id: unit, coefficient: coef, retirement_year: retire, streamlined_in: out }
+        Projected {
+            staff_id: id,
+            unit_id: unit,
+            coefficient: coef,
+            retirement_year: retire,
+            streamlined_in: out,
+        }
     }
 
     #[test]
@@ -484,7 +580,12 @@ mod tests {
             cap_ratio_pct: 50,
             hire_coefficient: 234,
             base_by_year: BTreeMap::from([(2026, 2_340_000), (2027, 2_340_000)]),
-            units: vec![UnitBaseline { unit_id: 1, headcount: 4, quota: 5, targets: BTreeMap::from([(2026, 1), (2027, 1)]) }],
+            units: vec![UnitBaseline {
+                unit_id: 1,
+                headcount: 4,
+                quota: 5,
+                targets: BTreeMap::from([(2026, 1), (2027, 1)]),
+            }],
             people: vec![
                 person(1, 1, 300, Some(2026), None),
                 person(2, 1, 300, None, Some(2026)),
@@ -495,13 +596,32 @@ mod tests {
         let rows = project(&input);
         assert_eq!(rows.len(), 2);
         let y1 = &rows[0];
-        assert_eq!((y1.headcount_start, y1.streamlined, y1.retired, y1.departures, y1.cap, y1.headcount_end), (4, 1, 2, 3, 1, 2));
+        assert_eq!(
+            (
+                y1.headcount_start,
+                y1.streamlined,
+                y1.retired,
+                y1.departures,
+                y1.cap,
+                y1.headcount_end
+            ),
+            (4, 1, 2, 3, 1, 2)
+        );
         assert_eq!(y1.target_headcount, 3);
         assert!(y1.meets_target);
         // Person 3 and one hire at 2.34: (3.00 + 2.34) × 2,340,000 × 12.
         assert_eq!(y1.payroll_vnd, 12 * 12_495_600);
         let y2 = &rows[1];
-        assert_eq!((y2.headcount_start, y2.streamlined, y2.retired, y2.cap, y2.headcount_end), (2, 1, 0, 0, 1));
+        assert_eq!(
+            (
+                y2.headcount_start,
+                y2.streamlined,
+                y2.retired,
+                y2.cap,
+                y2.headcount_end
+            ),
+            (2, 1, 0, 0, 1)
+        );
         assert_eq!(y2.target_headcount, 2);
         let t = totals(&rows);
         assert_eq!(t.len(), 2);
@@ -517,7 +637,12 @@ mod tests {
             cap_ratio_pct: 50,
             hire_coefficient: 234,
             base_by_year: BTreeMap::new(),
-            units: vec![UnitBaseline { unit_id: 1, headcount: 1, quota: 1, targets: BTreeMap::new() }],
+            units: vec![UnitBaseline {
+                unit_id: 1,
+                headcount: 1,
+                quota: 1,
+                targets: BTreeMap::new(),
+            }],
             people: vec![person(1, 1, 300, Some(2026), Some(2026))],
         };
         let rows = project(&input);

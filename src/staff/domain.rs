@@ -20,11 +20,19 @@ pub fn format_coefficient(c: Coefficient) -> String {
 pub fn parse_coefficient(raw: &str) -> Option<Coefficient> {
     let s = raw.trim().replace(',', ".");
     let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
-    if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit()) || frac.len() > 2 || !frac.chars().all(|c| c.is_ascii_digit()) {
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     let whole: i32 = whole.parse().ok()?;
-    let frac: i32 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
+    let frac: i32 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().ok()?
+    };
     let c = whole.checked_mul(100)?.checked_add(frac)?;
     (1..=2000).contains(&c).then_some(c)
 }
@@ -58,7 +66,9 @@ pub struct Scale {
 
 impl Scale {
     pub fn coefficient(&self, step: i32) -> Option<Coefficient> {
-        (1..=self.steps).contains(&step).then(|| self.first + self.increment * (step - 1))
+        (1..=self.steps)
+            .contains(&step)
+            .then(|| self.first + self.increment * (step - 1))
     }
 }
 
@@ -269,7 +279,16 @@ pub fn fold(events: &[Event]) -> Result<Record, FoldError> {
     sorted.sort_by_key(|e| e.effective); // stable: same-day events keep their order
     let mut iter = sorted.into_iter();
     let first = iter.next().ok_or(FoldError::NoHire)?;
-    let EventKind::Hire { unit_id, position_id, employment_type, grade, step, coefficient, last_step_raise } = &first.kind else {
+    let EventKind::Hire {
+        unit_id,
+        position_id,
+        employment_type,
+        grade,
+        step,
+        coefficient,
+        last_step_raise,
+    } = &first.kind
+    else {
         return Err(FoldError::NoHire);
     };
     let mut r = Record {
@@ -296,7 +315,10 @@ pub fn fold(events: &[Event]) -> Result<Record, FoldError> {
         }
         match &e.kind {
             EventKind::Hire { .. } => return Err(FoldError::SecondHire(e.effective)),
-            EventKind::Transfer { unit_id, position_id } => {
+            EventKind::Transfer {
+                unit_id,
+                position_id,
+            } => {
                 r.unit_id = *unit_id;
                 r.position_id = *position_id;
             }
@@ -305,7 +327,12 @@ pub fn fold(events: &[Event]) -> Result<Record, FoldError> {
                 r.coefficient = *coefficient;
                 r.last_step_raise = Some(e.effective);
             }
-            EventKind::Promotion { grade, step, coefficient, position_id } => {
+            EventKind::Promotion {
+                grade,
+                step,
+                coefficient,
+                position_id,
+            } => {
                 r.grade = grade.clone();
                 r.step = *step;
                 r.coefficient = *coefficient;
@@ -320,7 +347,9 @@ pub fn fold(events: &[Event]) -> Result<Record, FoldError> {
                     r.last_appraisal = Some((*year, *rating));
                 }
             }
-            EventKind::Discipline { stage } => r.under_review = *stage == DisciplineStage::ReviewOpened,
+            EventKind::Discipline { stage } => {
+                r.under_review = *stage == DisciplineStage::ReviewOpened
+            }
             EventKind::Leave { leave_kind, until } => {
                 r.leave_kind = Some(*leave_kind);
                 r.leave_until = Some(*until);
@@ -347,7 +376,11 @@ pub fn retirement_age(gender: Gender, year: i32) -> (i32, i32) {
         Gender::Male => (60, 3, 24),
         Gender::Female => (55, 4, 60),
     };
-    let extra = if year < 2021 { 0 } else { (step * (year - 2020)).min(cap) };
+    let extra = if year < 2021 {
+        0
+    } else {
+        (step * (year - 2020)).min(cap)
+    };
     (base_years + extra / 12, extra % 12)
 }
 
@@ -378,7 +411,11 @@ pub fn last_day_of_month(d: NaiveDate) -> Option<NaiveDate> {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StepOutlook {
     /// The next step and when it is due (if tasks are completed and there is no discipline).
-    NextStep { due: NaiveDate, step: i32, coefficient: Coefficient },
+    NextStep {
+        due: NaiveDate,
+        step: i32,
+        coefficient: Coefficient,
+    },
     /// At the last step: a seniority allowance of 5% from `from`, +1% each year after.
     Seniority { from: NaiveDate },
     /// The step is not on the grade's scale (e.g. a kept coefficient); nothing to derive.
@@ -396,7 +433,11 @@ pub fn next_step(scale: &Scale, step: i32, since: NaiveDate) -> StepOutlook {
         return StepOutlook::Seniority { from: due };
     }
     match scale.coefficient(step + 1) {
-        Some(coefficient) => StepOutlook::NextStep { due, step: step + 1, coefficient },
+        Some(coefficient) => StepOutlook::NextStep {
+            due,
+            step: step + 1,
+            coefficient,
+        },
         None => StepOutlook::Unknown,
     }
 }
@@ -416,7 +457,11 @@ pub fn seniority_percent(from: NaiveDate, day: NaiveDate) -> i32 {
 
 /// The base salary in force on `day`: the latest row effective on or before it.
 pub fn base_salary_on(table: &[(NaiveDate, i64)], day: NaiveDate) -> Option<i64> {
-    table.iter().filter(|(from, _)| *from <= day).max_by_key(|(from, _)| *from).map(|(_, a)| *a)
+    table
+        .iter()
+        .filter(|(from, _)| *from <= day)
+        .max_by_key(|(from, _)| *from)
+        .map(|(_, a)| *a)
 }
 
 /// Coefficient × base salary, rounded to the dong.
@@ -459,11 +504,27 @@ mod tests {
     }
 
     fn a1() -> Scale {
-        Scale { code: "A1".into(), name_vi: "Chuyên viên".into(), name_en: "Specialist".into(), first: 234, increment: 33, steps: 9, step_months: 36 }
+        Scale {
+            code: "A1".into(),
+            name_vi: "Chuyên viên".into(),
+            name_en: "Specialist".into(),
+            first: 234,
+            increment: 33,
+            steps: 9,
+            step_months: 36,
+        }
     }
 
     fn b() -> Scale {
-        Scale { code: "B".into(), name_vi: "Nhân viên".into(), name_en: "Staff".into(), first: 186, increment: 20, steps: 12, step_months: 24 }
+        Scale {
+            code: "B".into(),
+            name_vi: "Nhân viên".into(),
+            name_en: "Staff".into(),
+            first: 186,
+            increment: 20,
+            steps: 12,
+            step_months: 24,
+        }
     }
 
     #[test]
@@ -508,39 +569,81 @@ mod tests {
     #[test]
     fn man_born_late_1960_retires_under_the_old_age() {
         // 60 reached in December 2020, before the schedule began.
-        assert_eq!(retirement_date(Gender::Male, d(1960, 12, 15)), Some(d(2020, 12, 31)));
+        assert_eq!(
+            retirement_date(Gender::Male, d(1960, 12, 15)),
+            Some(d(2020, 12, 31))
+        );
     }
 
     #[test]
     fn man_born_january_1961_retires_at_60y3m_in_2021() {
-        assert_eq!(retirement_date(Gender::Male, d(1961, 1, 10)), Some(d(2021, 4, 30)));
+        assert_eq!(
+            retirement_date(Gender::Male, d(1961, 1, 10)),
+            Some(d(2021, 4, 30))
+        );
     }
 
     #[test]
     fn age_depends_on_the_year_it_is_reached_not_the_birth_year() {
         // Born October 1961: 60y3m would fall in January 2022, when the age is
         // already 60y6m, so he retires in April 2022 (Decree 135/2020 appendix).
-        assert_eq!(retirement_date(Gender::Male, d(1961, 10, 5)), Some(d(2022, 4, 30)));
-        assert_eq!(retirement_date(Gender::Male, d(1961, 9, 5)), Some(d(2021, 12, 31)));
+        assert_eq!(
+            retirement_date(Gender::Male, d(1961, 10, 5)),
+            Some(d(2022, 4, 30))
+        );
+        assert_eq!(
+            retirement_date(Gender::Male, d(1961, 9, 5)),
+            Some(d(2021, 12, 31))
+        );
         // Women born September 1966: 55y4m → January 2022 → 55y8m → May 2022.
-        assert_eq!(retirement_date(Gender::Female, d(1966, 8, 20)), Some(d(2021, 12, 31)));
-        assert_eq!(retirement_date(Gender::Female, d(1966, 9, 20)), Some(d(2022, 5, 31)));
+        assert_eq!(
+            retirement_date(Gender::Female, d(1966, 8, 20)),
+            Some(d(2021, 12, 31))
+        );
+        assert_eq!(
+            retirement_date(Gender::Female, d(1966, 9, 20)),
+            Some(d(2022, 5, 31))
+        );
     }
 
     #[test]
     fn retirement_reaches_the_caps() {
         // Men reach the cap of 62 from births in April 1966 (January 1966 still
         // reaches 61y9m within 2027); women reach 60 from births in May 1975.
-        assert_eq!(retirement_date(Gender::Male, d(1966, 1, 1)), Some(d(2027, 10, 31)));
-        assert_eq!(retirement_date(Gender::Male, d(1966, 4, 1)), Some(d(2028, 4, 30)));
-        assert_eq!(retirement_date(Gender::Female, d(1975, 4, 2)), Some(d(2034, 12, 31)));
-        assert_eq!(retirement_date(Gender::Male, d(1970, 6, 30)), Some(d(2032, 6, 30)));
-        assert_eq!(retirement_date(Gender::Female, d(1975, 5, 2)), Some(d(2035, 5, 31)));
-        assert_eq!(retirement_date(Gender::Female, d(1980, 2, 29)), Some(d(2040, 2, 29)));
+        assert_eq!(
+            retirement_date(Gender::Male, d(1966, 1, 1)),
+            Some(d(2027, 10, 31))
+        );
+        assert_eq!(
+            retirement_date(Gender::Male, d(1966, 4, 1)),
+            Some(d(2028, 4, 30))
+        );
+        assert_eq!(
+            retirement_date(Gender::Female, d(1975, 4, 2)),
+            Some(d(2034, 12, 31))
+        );
+        assert_eq!(
+            retirement_date(Gender::Male, d(1970, 6, 30)),
+            Some(d(2032, 6, 30))
+        );
+        assert_eq!(
+            retirement_date(Gender::Female, d(1975, 5, 2)),
+            Some(d(2035, 5, 31))
+        );
+        assert_eq!(
+            retirement_date(Gender::Female, d(1980, 2, 29)),
+            Some(d(2040, 2, 29))
+        );
         // Born April 1965: 61y6m falls in October 2026; born July 1965 it
         // would fall in January 2027, when the age is 61y9m: April 2027.
-        assert_eq!(retirement_date(Gender::Male, d(1965, 4, 1)), Some(d(2026, 10, 31)));
-        assert_eq!(retirement_date(Gender::Male, d(1965, 7, 1)), Some(d(2027, 4, 30)));
+        assert_eq!(
+            retirement_date(Gender::Male, d(1965, 4, 1)),
+            Some(d(2026, 10, 31))
+        );
+        assert_eq!(
+            retirement_date(Gender::Male, d(1965, 7, 1)),
+            Some(d(2027, 4, 30))
+        );
         let mut last = d(1900, 1, 1);
         for month in 1..=12 {
             let r = retirement_date(Gender::Male, d(1965, month, 1)).unwrap();
@@ -552,19 +655,44 @@ mod tests {
     #[test]
     fn month_end_birthdays_do_not_overflow() {
         // 31 August + 4 months is 31 December; adding months to the 31st clamps to the month's end.
-        assert_eq!(retirement_date(Gender::Female, d(1966, 8, 31)), Some(d(2021, 12, 31)));
-        assert_eq!(retirement_date(Gender::Female, d(1967, 8, 31)), Some(d(2023, 8, 31)));
+        assert_eq!(
+            retirement_date(Gender::Female, d(1966, 8, 31)),
+            Some(d(2021, 12, 31))
+        );
+        assert_eq!(
+            retirement_date(Gender::Female, d(1967, 8, 31)),
+            Some(d(2023, 8, 31))
+        );
     }
 
     #[test]
     fn steps_rise_every_36_months_or_24_below_college() {
-        assert_eq!(next_step(&a1(), 3, d(2023, 3, 1)), StepOutlook::NextStep { due: d(2026, 3, 1), step: 4, coefficient: 333 });
-        assert_eq!(next_step(&b(), 3, d(2023, 3, 1)), StepOutlook::NextStep { due: d(2025, 3, 1), step: 4, coefficient: 246 });
+        assert_eq!(
+            next_step(&a1(), 3, d(2023, 3, 1)),
+            StepOutlook::NextStep {
+                due: d(2026, 3, 1),
+                step: 4,
+                coefficient: 333
+            }
+        );
+        assert_eq!(
+            next_step(&b(), 3, d(2023, 3, 1)),
+            StepOutlook::NextStep {
+                due: d(2025, 3, 1),
+                step: 4,
+                coefficient: 246
+            }
+        );
     }
 
     #[test]
     fn past_the_last_step_comes_the_seniority_allowance() {
-        assert_eq!(next_step(&a1(), 9, d(2022, 1, 31)), StepOutlook::Seniority { from: d(2025, 1, 31) });
+        assert_eq!(
+            next_step(&a1(), 9, d(2022, 1, 31)),
+            StepOutlook::Seniority {
+                from: d(2025, 1, 31)
+            }
+        );
         assert_eq!(seniority_percent(d(2025, 1, 31), d(2025, 1, 30)), 0);
         assert_eq!(seniority_percent(d(2025, 1, 31), d(2025, 1, 31)), 5);
         assert_eq!(seniority_percent(d(2025, 1, 31), d(2027, 2, 1)), 7);
@@ -584,20 +712,65 @@ mod tests {
     fn hire(on: NaiveDate) -> Event {
         Event {
             effective: on,
-            kind: EventKind::Hire { unit_id: 1, position_id: Some(10), employment_type: EmploymentType::CivilServant, grade: "A1".into(), step: 1, coefficient: 234, last_step_raise: None },
+            kind: EventKind::Hire {
+                unit_id: 1,
+                position_id: Some(10),
+                employment_type: EmploymentType::CivilServant,
+                grade: "A1".into(),
+                step: 1,
+                coefficient: 234,
+                last_step_raise: None,
+            },
         }
     }
 
     #[test]
     fn the_record_is_the_sum_of_its_events() {
         let events = vec![
-            Event { effective: d(2021, 1, 1), kind: EventKind::StepRaise { step: 2, coefficient: 267 } },
+            Event {
+                effective: d(2021, 1, 1),
+                kind: EventKind::StepRaise {
+                    step: 2,
+                    coefficient: 267,
+                },
+            },
             hire(d(2018, 1, 1)),
-            Event { effective: d(2022, 5, 1), kind: EventKind::Transfer { unit_id: 2, position_id: None } },
-            Event { effective: d(2023, 1, 10), kind: EventKind::Appraisal { year: 2022, rating: Rating::Good } },
-            Event { effective: d(2023, 2, 1), kind: EventKind::Discipline { stage: DisciplineStage::ReviewOpened } },
-            Event { effective: d(2023, 6, 1), kind: EventKind::Leave { leave_kind: LeaveKind::Maternity, until: d(2023, 12, 1) } },
-            Event { effective: d(2024, 1, 1), kind: EventKind::Promotion { grade: "A2.1".into(), step: 1, coefficient: 440, position_id: Some(11) } },
+            Event {
+                effective: d(2022, 5, 1),
+                kind: EventKind::Transfer {
+                    unit_id: 2,
+                    position_id: None,
+                },
+            },
+            Event {
+                effective: d(2023, 1, 10),
+                kind: EventKind::Appraisal {
+                    year: 2022,
+                    rating: Rating::Good,
+                },
+            },
+            Event {
+                effective: d(2023, 2, 1),
+                kind: EventKind::Discipline {
+                    stage: DisciplineStage::ReviewOpened,
+                },
+            },
+            Event {
+                effective: d(2023, 6, 1),
+                kind: EventKind::Leave {
+                    leave_kind: LeaveKind::Maternity,
+                    until: d(2023, 12, 1),
+                },
+            },
+            Event {
+                effective: d(2024, 1, 1),
+                kind: EventKind::Promotion {
+                    grade: "A2.1".into(),
+                    step: 1,
+                    coefficient: 440,
+                    position_id: Some(11),
+                },
+            },
         ];
         let r = fold(&events).unwrap();
         assert_eq!(r.hire_date, d(2018, 1, 1));
@@ -614,35 +787,78 @@ mod tests {
     #[test]
     fn a_record_needs_a_hire_and_closes_on_leaving() {
         assert_eq!(fold(&[]), Err(FoldError::NoHire));
-        assert_eq!(fold(&[Event { effective: d(2020, 1, 1), kind: EventKind::Retirement }]), Err(FoldError::NoHire));
-        let retired = vec![hire(d(2000, 1, 1)), Event { effective: d(2020, 1, 1), kind: EventKind::Retirement }];
+        assert_eq!(
+            fold(&[Event {
+                effective: d(2020, 1, 1),
+                kind: EventKind::Retirement
+            }]),
+            Err(FoldError::NoHire)
+        );
+        let retired = vec![
+            hire(d(2000, 1, 1)),
+            Event {
+                effective: d(2020, 1, 1),
+                kind: EventKind::Retirement,
+            },
+        ];
         assert_eq!(fold(&retired).unwrap().status, Status::Retired);
         let mut late = retired.clone();
-        late.push(Event { effective: d(2021, 1, 1), kind: EventKind::StepRaise { step: 3, coefficient: 300 } });
+        late.push(Event {
+            effective: d(2021, 1, 1),
+            kind: EventKind::StepRaise {
+                step: 3,
+                coefficient: 300,
+            },
+        });
         assert_eq!(fold(&late), Err(FoldError::Closed(d(2020, 1, 1))));
         let mut appraised = retired;
-        appraised.push(Event { effective: d(2021, 1, 1), kind: EventKind::Appraisal { year: 2019, rating: Rating::Excellent } });
+        appraised.push(Event {
+            effective: d(2021, 1, 1),
+            kind: EventKind::Appraisal {
+                year: 2019,
+                rating: Rating::Excellent,
+            },
+        });
         assert!(fold(&appraised).is_ok());
-        assert_eq!(fold(&[hire(d(2000, 1, 1)), hire(d(2001, 1, 1))]), Err(FoldError::SecondHire(d(2001, 1, 1))));
+        assert_eq!(
+            fold(&[hire(d(2000, 1, 1)), hire(d(2001, 1, 1))]),
+            Err(FoldError::SecondHire(d(2001, 1, 1)))
+        );
     }
 
     #[test]
     fn cleared_review_lifts_the_block() {
         let events = vec![
             hire(d(2018, 1, 1)),
-            Event { effective: d(2023, 2, 1), kind: EventKind::Discipline { stage: DisciplineStage::ReviewOpened } },
-            Event { effective: d(2023, 3, 1), kind: EventKind::Discipline { stage: DisciplineStage::Cleared } },
+            Event {
+                effective: d(2023, 2, 1),
+                kind: EventKind::Discipline {
+                    stage: DisciplineStage::ReviewOpened,
+                },
+            },
+            Event {
+                effective: d(2023, 3, 1),
+                kind: EventKind::Discipline {
+                    stage: DisciplineStage::Cleared,
+                },
+            },
         ];
         assert!(!fold(&events).unwrap().under_review);
     }
 
     #[test]
     fn events_round_trip_as_json() {
-        let e = EventKind::Leave { leave_kind: LeaveKind::Sick, until: d(2024, 1, 1) };
+        let e = EventKind::Leave {
+            leave_kind: LeaveKind::Sick,
+            until: d(2024, 1, 1),
+        };
         let json = serde_json::to_string(&e).unwrap();
         assert!(json.contains("\"kind\":\"leave\""));
         assert_eq!(serde_json::from_str::<EventKind>(&json).unwrap(), e);
-        assert_eq!(serde_json::from_str::<EventKind>(r#"{"kind":"retirement"}"#).unwrap(), EventKind::Retirement);
+        assert_eq!(
+            serde_json::from_str::<EventKind>(r#"{"kind":"retirement"}"#).unwrap(),
+            EventKind::Retirement
+        );
     }
 
     #[test]

@@ -34,43 +34,90 @@ pub struct Problem {
 
 impl Problem {
     fn new(row: usize, column: &str, text: Text) -> Problem {
-        Problem { row, column: column.to_owned(), problem: text.english(), text: Some(text) }
+        Problem {
+            row,
+            column: column.to_owned(),
+            problem: text.english(),
+            text: Some(text),
+        }
     }
 
     pub fn render(&self, locale: Locale) -> String {
-        self.text.as_ref().map(|t| t.render(locale)).unwrap_or_else(|| self.problem.clone())
+        self.text
+            .as_ref()
+            .map(|t| t.render(locale))
+            .unwrap_or_else(|| self.problem.clone())
     }
 }
 
-pub const COLUMNS: [&str; 12] = ["full_name", "gender", "date_of_birth", "national_id", "unit", "position", "employment_type", "grade", "step", "coefficient", "last_step_raise", "hire_date"];
+pub const COLUMNS: [&str; 12] = [
+    "full_name",
+    "gender",
+    "date_of_birth",
+    "national_id",
+    "unit",
+    "position",
+    "employment_type",
+    "grade",
+    "step",
+    "coefficient",
+    "last_step_raise",
+    "hire_date",
+];
 
 fn squash(s: &str) -> String {
-    s.trim().to_lowercase().chars().filter(|c| !matches!(c, ' ' | '_' | '-')).collect()
+    s.trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-'))
+        .collect()
 }
 
 fn column_for(header: &str) -> Option<&'static str> {
     let h = squash(header);
     let aliases: &[(&str, &[&str])] = &[
-        ("full_name", &["fullname", "name", "họvàtên", "hotên", "họtên"]),
+        (
+            "full_name",
+            &["fullname", "name", "họvàtên", "hotên", "họtên"],
+        ),
         ("gender", &["gender", "sex", "giớitính"]),
-        ("date_of_birth", &["dateofbirth", "dob", "birthdate", "ngàysinh"]),
-        ("national_id", &["nationalid", "cccd", "sốcccd", "cmnd", "sốđịnhdanh"]),
+        (
+            "date_of_birth",
+            &["dateofbirth", "dob", "birthdate", "ngàysinh"],
+        ),
+        (
+            "national_id",
+            &["nationalid", "cccd", "sốcccd", "cmnd", "sốđịnhdanh"],
+        ),
         ("unit", &["unit", "unitcode", "mãđơnvị", "đơnvị"]),
         ("position", &["position", "vịtrí", "vịtríviệclàm"]),
-        ("employment_type", &["employmenttype", "type", "loại", "loạicánbộ"]),
+        (
+            "employment_type",
+            &["employmenttype", "type", "loại", "loạicánbộ"],
+        ),
         ("grade", &["grade", "ngạch", "mãngạch"]),
         ("step", &["step", "bậc"]),
         ("coefficient", &["coefficient", "hệsố", "hệsốlương"]),
-        ("last_step_raise", &["laststepraise", "ngàynângbậc", "ngàynângbậcgầnnhất"]),
+        (
+            "last_step_raise",
+            &["laststepraise", "ngàynângbậc", "ngàynângbậcgầnnhất"],
+        ),
         ("hire_date", &["hiredate", "ngàytuyểndụng", "ngàyvào"]),
     ];
-    aliases.iter().find(|(_, names)| names.contains(&h.as_str())).map(|(c, _)| *c)
+    aliases
+        .iter()
+        .find(|(_, names)| names.contains(&h.as_str()))
+        .map(|(c, _)| *c)
 }
 
 /// The cells of a file, row by row, with the row numbers people see.
 pub fn read_table(bytes: &[u8], filename: &str) -> Result<Vec<(usize, Vec<String>)>, Problem> {
     let lower = filename.to_lowercase();
-    if lower.ends_with(".xlsx") || lower.ends_with(".xls") || lower.ends_with(".ods") || bytes.starts_with(b"PK") {
+    if lower.ends_with(".xlsx")
+        || lower.ends_with(".xls")
+        || lower.ends_with(".ods")
+        || bytes.starts_with(b"PK")
+    {
         workbook_table(bytes)
     } else {
         csv_table(bytes)
@@ -86,15 +133,26 @@ fn csv_table(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Problem> {
     let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
     let count = |c: u8| first_line.iter().filter(|b| **b == c).count();
     // Excel in the Vietnamese locale writes `;`.
-    let delimiter = [b',', b';', b'\t'].into_iter().max_by_key(|c| count(*c)).unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(bytes);
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|c| count(*c))
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(bytes);
     let mut rows = Vec::new();
     for record in reader.byte_records() {
-        let record = record.map_err(|e| file_problem(Text::key("import.bad_csv").with("detail", e)))?;
-        let row = record.position().map_or(rows.len() + 1, |p| p.line() as usize);
+        let record =
+            record.map_err(|e| file_problem(Text::key("import.bad_csv").with("detail", e)))?;
+        let row = record
+            .position()
+            .map_or(rows.len() + 1, |p| p.line() as usize);
         let mut cells = Vec::new();
         for field in record.iter() {
-            let text = std::str::from_utf8(field).map_err(|_| Problem::new(row, "", Text::key("import.not_utf8")))?;
+            let text = std::str::from_utf8(field)
+                .map_err(|_| Problem::new(row, "", Text::key("import.not_utf8")))?;
             cells.push(text.trim().to_owned());
         }
         rows.push((row, cells));
@@ -103,10 +161,15 @@ fn csv_table(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Problem> {
 }
 
 fn workbook_table(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Problem> {
-    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| file_problem(Text::key("import.bad_workbook").with("detail", e)))?;
+    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| file_problem(Text::key("import.bad_workbook").with("detail", e)))?;
     let range = match wb.worksheet_range_at(0) {
         Some(Ok(r)) => r,
-        Some(Err(e)) => return Err(file_problem(Text::key("import.bad_workbook").with("detail", e))),
+        Some(Err(e)) => {
+            return Err(file_problem(
+                Text::key("import.bad_workbook").with("detail", e),
+            ));
+        }
         None => return Ok(Vec::new()),
     };
     let first_row = range.start().map_or(0, |(r, _)| r as usize);
@@ -161,10 +224,15 @@ pub struct Directory {
 }
 
 /// Turns rows into new staff; problems name the row and the column.
-pub fn to_new_staff(rows: &[(usize, Vec<String>)], dir: &Directory) -> (Vec<(usize, NewStaff)>, Vec<Problem>) {
+pub fn to_new_staff(
+    rows: &[(usize, Vec<String>)],
+    dir: &Directory,
+) -> (Vec<(usize, NewStaff)>, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut out = Vec::new();
-    let mut rows = rows.iter().filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()));
+    let mut rows = rows
+        .iter()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()));
     let Some((header_row, header)) = rows.next() else {
         problems.push(file_problem(Text::key("import.empty")));
         return (out, problems);
@@ -175,9 +243,22 @@ pub fn to_new_staff(rows: &[(usize, Vec<String>)], dir: &Directory) -> (Vec<(usi
             index.insert(c, i);
         }
     }
-    for required in ["full_name", "gender", "date_of_birth", "unit", "employment_type", "grade", "step", "hire_date"] {
+    for required in [
+        "full_name",
+        "gender",
+        "date_of_birth",
+        "unit",
+        "employment_type",
+        "grade",
+        "step",
+        "hire_date",
+    ] {
         if !index.contains_key(required) {
-            problems.push(Problem::new(*header_row, required, Text::key("import.missing_column")));
+            problems.push(Problem::new(
+                *header_row,
+                required,
+                Text::key("import.missing_column"),
+            ));
         }
     }
     if !problems.is_empty() {
@@ -185,10 +266,20 @@ pub fn to_new_staff(rows: &[(usize, Vec<String>)], dir: &Directory) -> (Vec<(usi
     }
     let mut seen_ids: HashSet<String> = HashSet::new();
     for (row, cells) in rows {
-        let cell = |c: &str| index.get(c).and_then(|i| cells.get(*i)).map(|s| s.trim().to_owned()).unwrap_or_default();
+        let cell = |c: &str| {
+            index
+                .get(c)
+                .and_then(|i| cells.get(*i))
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
+        };
         let unit_code = cell("unit");
         let Some(unit_id) = dir.unit_by_code.get(&unit_code).copied() else {
-            problems.push(Problem::new(*row, "unit", Text::key("import.unknown_unit").with("code", &unit_code)));
+            problems.push(Problem::new(
+                *row,
+                "unit",
+                Text::key("import.unknown_unit").with("code", &unit_code),
+            ));
             continue;
         };
         let title = cell("position");
@@ -198,7 +289,11 @@ pub fn to_new_staff(rows: &[(usize, Vec<String>)], dir: &Directory) -> (Vec<(usi
             match dir.position_by_title.get(&(unit_id, title.to_lowercase())) {
                 Some(p) => Some(*p),
                 None => {
-                    problems.push(Problem::new(*row, "position", Text::key("import.unknown_position").with("title", &title)));
+                    problems.push(Problem::new(
+                        *row,
+                        "position",
+                        Text::key("import.unknown_position").with("title", &title),
+                    ));
                     continue;
                 }
             }
@@ -213,7 +308,11 @@ pub fn to_new_staff(rows: &[(usize, Vec<String>)], dir: &Directory) -> (Vec<(usi
         let national_id = Some(cell("national_id")).filter(|s| !s.is_empty());
         if let Some(id) = &national_id {
             if !seen_ids.insert(id.clone()) {
-                problems.push(Problem::new(*row, "national_id", Text::key("import.duplicate_id")));
+                problems.push(Problem::new(
+                    *row,
+                    "national_id",
+                    Text::key("import.duplicate_id"),
+                ));
             }
         }
         out.push((
@@ -242,7 +341,10 @@ pub fn column_of_field(field: Option<&str>) -> String {
     match field.unwrap_or("") {
         "org_unit_id" => "unit".into(),
         "position_id" => "position".into(),
-        "grade" | "step" | "coefficient" | "full_name" | "gender" | "date_of_birth" | "national_id" | "employment_type" | "last_step_raise" | "hire_date" => field.unwrap_or("").to_owned(),
+        "grade" | "step" | "coefficient" | "full_name" | "gender" | "date_of_birth"
+        | "national_id" | "employment_type" | "last_step_raise" | "hire_date" => {
+            field.unwrap_or("").to_owned()
+        }
         other => other.to_owned(),
     }
 }
@@ -253,7 +355,11 @@ pub fn problem_from_field(row: usize, e: &crate::web::error::FieldError) -> Prob
 
 /// A cell that Excel would run as a formula is written with a leading quote.
 fn guard(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}") } else { cell.to_owned() }
+    if cell.starts_with(['=', '+', '-', '@']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
 }
 
 pub fn to_csv(rows: &[Vec<String>]) -> Result<Vec<u8>, csv::Error> {
@@ -290,7 +396,10 @@ mod tests {
     use super::*;
 
     fn dir() -> Directory {
-        Directory { unit_by_code: HashMap::from([("SNV".to_owned(), 2)]), position_by_title: HashMap::from([((2, "chuyên viên tổ chức".to_owned()), 7)]) }
+        Directory {
+            unit_by_code: HashMap::from([("SNV".to_owned(), 2)]),
+            position_by_title: HashMap::from([((2, "chuyên viên tổ chức".to_owned()), 7)]),
+        }
     }
 
     #[test]
@@ -301,7 +410,15 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         let (row, n) = &rows[0];
         assert_eq!(*row, 2);
-        assert_eq!((n.gender.as_str(), n.employment_type.as_str(), n.org_unit_id, n.position_id), ("male", "civil_servant", 2, Some(7)));
+        assert_eq!(
+            (
+                n.gender.as_str(),
+                n.employment_type.as_str(),
+                n.org_unit_id,
+                n.position_id
+            ),
+            ("male", "civil_servant", 2, Some(7))
+        );
         assert_eq!(n.date_of_birth, "15/03/1985");
     }
 
@@ -309,20 +426,42 @@ mod tests {
     fn problems_name_the_row_and_column() {
         let csv = "full_name,gender,date_of_birth,unit,employment_type,grade,step,hire_date,national_id\nA,nam,1980-01-01,XYZ,công chức,A1,1,2010-01-01,\nB,nữ,1980-01-01,SNV,công chức,A1,x,2010-01-01,\nC,nữ,1980-01-01,SNV,công chức,A1,1,2010-01-01,123456789\nD,nữ,1980-01-01,SNV,công chức,A1,1,2010-01-01,123456789\n";
         let (_, problems) = to_new_staff(&read_table(csv.as_bytes(), "x.csv").unwrap(), &dir());
-        let found: Vec<(usize, &str)> = problems.iter().map(|p| (p.row, p.column.as_str())).collect();
+        let found: Vec<(usize, &str)> = problems
+            .iter()
+            .map(|p| (p.row, p.column.as_str()))
+            .collect();
         assert_eq!(found, vec![(2, "unit"), (3, "step"), (5, "national_id")]);
     }
 
     #[test]
     fn missing_columns_are_reported_on_the_header_row() {
-        let (_, problems) = to_new_staff(&read_table(b"full_name,gender\nA,nam\n", "x.csv").unwrap(), &dir());
+        let (_, problems) = to_new_staff(
+            &read_table(b"full_name,gender\nA,nam\n", "x.csv").unwrap(),
+            &dir(),
+        );
         assert!(problems.iter().all(|p| p.row == 1));
         assert!(problems.iter().any(|p| p.column == "hire_date"));
     }
 
     #[test]
     fn exports_read_back_in_both_formats() {
-        let row: Vec<String> = ["Lê Thị Hoa", "female", "1990-02-03", "001190000001", "SNV", "Chuyên viên tổ chức", "civil_servant", "A1", "2", "2.67", "", "2015-01-01"].iter().map(|s| s.to_string()).collect();
+        let row: Vec<String> = [
+            "Lê Thị Hoa",
+            "female",
+            "1990-02-03",
+            "001190000001",
+            "SNV",
+            "Chuyên viên tổ chức",
+            "civil_servant",
+            "A1",
+            "2",
+            "2.67",
+            "",
+            "2015-01-01",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let csv = to_csv(std::slice::from_ref(&row)).unwrap();
         let (rows, problems) = to_new_staff(&read_table(&csv, "x.csv").unwrap(), &dir());
         assert!(problems.is_empty(), "{problems:?}");

@@ -41,7 +41,9 @@ impl Scope {
 pub async fn of(db: &impl ConnectionTrait, user: &CurrentUser) -> Result<Scope, AppError> {
     match (user.role, user.org_unit_id) {
         (Role::Admin, _) => Ok(Scope::All),
-        (Role::Personnel, Some(root)) => Ok(Scope::Units(org_units::store::subtree_of(db, root).await?)),
+        (Role::Personnel, Some(root)) => {
+            Ok(Scope::Units(org_units::store::subtree_of(db, root).await?))
+        }
         _ => Err(AppError::Forbidden),
     }
 }

@@ -9,26 +9,33 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::domain::{self, DisciplineStage, EmploymentType, Event, EventKind, Gender, LeaveKind, PositionGroup, Rating, Scale, StepOutlook};
+use super::domain::{
+    self, DisciplineStage, EmploymentType, Event, EventKind, Gender, LeaveKind, PositionGroup,
+    Rating, Scale, StepOutlook,
+};
 use super::entity::{position, staff};
 use super::scope::Scope;
 use super::store::{self, EventError, Identity};
 use crate::audit::{self, Actor, Entry};
 use crate::org_units;
 use crate::state::AppState;
+use crate::web::AppError;
 use crate::web::error::FieldError;
 use crate::web::i18n::Text;
-use crate::web::AppError;
 
 /// Today in Vietnam (UTC+7), from the injected clock.
 pub fn today(now_ms: i64) -> NaiveDate {
-    chrono::DateTime::from_timestamp_millis(now_ms + 7 * 3_600_000).map(|t| t.date_naive()).unwrap_or_default()
+    chrono::DateTime::from_timestamp_millis(now_ms + 7 * 3_600_000)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
 }
 
 /// Dates as people type them: `2024-07-01` or `01/07/2024`.
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     let s = raw.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y")).ok()
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+        .ok()
 }
 
 /// What a page or an API answer needs to name things.
@@ -44,8 +51,16 @@ impl Lookups {
     pub async fn load(db: &impl ConnectionTrait, now_ms: i64) -> Result<Lookups, AppError> {
         Ok(Lookups {
             units: org_units::store::names(db).await?,
-            positions: store::positions(db, None).await?.into_iter().map(|p| (p.id, p)).collect(),
-            scales: store::scales(db).await?.into_iter().map(|s| (s.code.clone(), s)).collect(),
+            positions: store::positions(db, None)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect(),
+            scales: store::scales(db)
+                .await?
+                .into_iter()
+                .map(|s| (s.code.clone(), s))
+                .collect(),
             base: store::base_table(db).await?,
             today: today(now_ms),
         })
@@ -66,7 +81,11 @@ pub struct PositionView {
     pub vacancies: i32,
 }
 
-pub fn position_view(p: &position::Model, in_post: i32, units: &HashMap<i32, String>) -> PositionView {
+pub fn position_view(
+    p: &position::Model,
+    in_post: i32,
+    units: &HashMap<i32, String>,
+) -> PositionView {
     PositionView {
         id: p.id,
         org_unit_id: p.org_unit_id,
@@ -83,7 +102,11 @@ pub fn position_view(p: &position::Model, in_post: i32, units: &HashMap<i32, Str
 pub async fn positions(state: &AppState, scope: &Scope) -> Result<Vec<PositionView>, AppError> {
     let units = org_units::store::names(&state.db).await?;
     let in_post = store::in_post_by_position(&state.db, scope.units()).await?;
-    Ok(store::positions(&state.db, scope.units()).await?.iter().map(|p| position_view(p, in_post.get(&p.id).copied().unwrap_or(0), &units)).collect())
+    Ok(store::positions(&state.db, scope.units())
+        .await?
+        .iter()
+        .map(|p| position_view(p, in_post.get(&p.id).copied().unwrap_or(0), &units))
+        .collect())
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema, Default)]
@@ -98,10 +121,18 @@ pub struct NewPosition {
     pub headcount: i32,
 }
 
-async fn check_position(db: &impl ConnectionTrait, scope: &Scope, p: &NewPosition) -> Result<String, AppError> {
+async fn check_position(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    p: &NewPosition,
+) -> Result<String, AppError> {
     let mut errors = Vec::new();
-    if !scope.contains(p.org_unit_id) || org_units::store::find(db, p.org_unit_id).await?.is_none() {
-        errors.push(FieldError::new("org_unit_id", Text::key("staff.unit_out_of_scope")));
+    if !scope.contains(p.org_unit_id) || org_units::store::find(db, p.org_unit_id).await?.is_none()
+    {
+        errors.push(FieldError::new(
+            "org_unit_id",
+            Text::key("staff.unit_out_of_scope"),
+        ));
     }
     let title = p.title.split_whitespace().collect::<Vec<_>>().join(" ");
     if title.is_empty() || title.chars().count() > 200 {
@@ -111,37 +142,108 @@ async fn check_position(db: &impl ConnectionTrait, scope: &Scope, p: &NewPositio
         errors.push(FieldError::new("group", Text::key("positions.bad_group")));
     }
     if !store::scales(db).await?.iter().any(|s| s.code == p.grade) {
-        errors.push(FieldError::new("grade", Text::key("staff.bad_grade").with("grade", &p.grade)));
+        errors.push(FieldError::new(
+            "grade",
+            Text::key("staff.bad_grade").with("grade", &p.grade),
+        ));
     }
     if !(0..=10_000).contains(&p.headcount) {
-        errors.push(FieldError::new("headcount", Text::key("positions.bad_headcount")));
+        errors.push(FieldError::new(
+            "headcount",
+            Text::key("positions.bad_headcount"),
+        ));
     }
-    if errors.is_empty() { Ok(title) } else { Err(AppError::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(title)
+    } else {
+        Err(AppError::Invalid(errors))
+    }
 }
 
-pub async fn create_position(state: &AppState, actor: &Actor, scope: &Scope, p: &NewPosition) -> Result<PositionView, AppError> {
+pub async fn create_position(
+    state: &AppState,
+    actor: &Actor,
+    scope: &Scope,
+    p: &NewPosition,
+) -> Result<PositionView, AppError> {
     let title = check_position(&state.db, scope, p).await?;
     let now = state.now_ms();
     let txn = state.db.begin().await?;
-    let m = store::insert_position(&txn, p.org_unit_id, &title, &p.group, &p.grade, p.headcount, now).await?;
-    audit::record(&txn, now, actor, Entry::new("position_created", format!("position {} {title}", m.id)).detail(format!("unit {} grade {} headcount {}", p.org_unit_id, p.grade, p.headcount))).await?;
+    let m = store::insert_position(
+        &txn,
+        p.org_unit_id,
+        &title,
+        &p.group,
+        &p.grade,
+        p.headcount,
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        actor,
+        Entry::new("position_created", format!("position {} {title}", m.id)).detail(format!(
+            "unit {} grade {} headcount {}",
+            p.org_unit_id, p.grade, p.headcount
+        )),
+    )
+    .await?;
     txn.commit().await?;
-    Ok(position_view(&m, 0, &org_units::store::names(&state.db).await?))
+    Ok(position_view(
+        &m,
+        0,
+        &org_units::store::names(&state.db).await?,
+    ))
 }
 
 /// Changes title, group, grade or headcount; the unit stays.
-pub async fn update_position(state: &AppState, actor: &Actor, scope: &Scope, id: i32, p: &NewPosition) -> Result<PositionView, AppError> {
-    let old = store::position(&state.db, id).await?.filter(|o| scope.contains(o.org_unit_id)).ok_or(AppError::NotFound)?;
-    let p = NewPosition { org_unit_id: old.org_unit_id, ..p.clone() };
+pub async fn update_position(
+    state: &AppState,
+    actor: &Actor,
+    scope: &Scope,
+    id: i32,
+    p: &NewPosition,
+) -> Result<PositionView, AppError> {
+    let old = store::position(&state.db, id)
+        .await?
+        .filter(|o| scope.contains(o.org_unit_id))
+        .ok_or(AppError::NotFound)?;
+    let p = NewPosition {
+        org_unit_id: old.org_unit_id,
+        ..p.clone()
+    };
     let title = check_position(&state.db, scope, &p).await?;
-    let new = position::Model { title, position_group: p.group.clone(), grade_code: p.grade.clone(), headcount: p.headcount, ..old.clone() };
+    let new = position::Model {
+        title,
+        position_group: p.group.clone(),
+        grade_code: p.grade.clone(),
+        headcount: p.headcount,
+        ..old.clone()
+    };
     let now = state.now_ms();
     let txn = state.db.begin().await?;
     store::update_position(&txn, &new, now).await?;
-    audit::record(&txn, now, actor, Entry::new("position_updated", format!("position {id} {}", new.title)).detail(format!("headcount {} → {}, grade {} → {}", old.headcount, new.headcount, old.grade_code, new.grade_code))).await?;
+    audit::record(
+        &txn,
+        now,
+        actor,
+        Entry::new("position_updated", format!("position {id} {}", new.title)).detail(format!(
+            "headcount {} → {}, grade {} → {}",
+            old.headcount, new.headcount, old.grade_code, new.grade_code
+        )),
+    )
+    .await?;
     txn.commit().await?;
-    let in_post = store::vacancies(&state.db, id).await?.map(|v| new.headcount - v).unwrap_or(0);
-    Ok(position_view(&new, in_post, &org_units::store::names(&state.db).await?))
+    let in_post = store::vacancies(&state.db, id)
+        .await?
+        .map(|v| new.headcount - v)
+        .unwrap_or(0);
+    Ok(position_view(
+        &new,
+        in_post,
+        &org_units::store::names(&state.db).await?,
+    ))
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -181,7 +283,11 @@ pub struct StaffView {
 pub fn view(s: &staff::Model, lk: &Lookups, scope: &Scope) -> StaffView {
     let identity = scope.shows_identity(s.org_unit_id);
     let since = s.last_step_raise.unwrap_or(s.hire_date);
-    let next_step = lk.scales.get(&s.grade_code).map(|sc| domain::next_step(sc, s.step, since)).unwrap_or(StepOutlook::Unknown);
+    let next_step = lk
+        .scales
+        .get(&s.grade_code)
+        .map(|sc| domain::next_step(sc, s.step, since))
+        .unwrap_or(StepOutlook::Unknown);
     let seniority_percent = match next_step {
         StepOutlook::Seniority { from } => domain::seniority_percent(from, lk.today),
         _ => 0,
@@ -195,11 +301,18 @@ pub fn view(s: &staff::Model, lk: &Lookups, scope: &Scope) -> StaffView {
         full_name: s.full_name.clone(),
         gender: s.gender.clone(),
         date_of_birth: identity.then_some(s.date_of_birth),
-        national_id: if identity { s.national_id.clone() } else { None },
+        national_id: if identity {
+            s.national_id.clone()
+        } else {
+            None
+        },
         org_unit_id: s.org_unit_id,
         unit_name: lk.units.get(&s.org_unit_id).cloned().unwrap_or_default(),
         position_id: s.position_id,
-        position_title: s.position_id.and_then(|p| lk.positions.get(&p)).map(|p| p.title.clone()),
+        position_title: s
+            .position_id
+            .and_then(|p| lk.positions.get(&p))
+            .map(|p| p.title.clone()),
         employment_type: s.employment_type.clone(),
         grade: s.grade_code.clone(),
         step: s.step,
@@ -211,10 +324,12 @@ pub fn view(s: &staff::Model, lk: &Lookups, scope: &Scope) -> StaffView {
         under_review: s.under_review,
         last_appraisal_year: s.last_appraisal_year,
         last_appraisal: s.last_appraisal.clone(),
-        retirement_date: Gender::parse(&s.gender).and_then(|g| domain::retirement_date(g, s.date_of_birth)),
+        retirement_date: Gender::parse(&s.gender)
+            .and_then(|g| domain::retirement_date(g, s.date_of_birth)),
         next_step,
         seniority_percent,
-        monthly_pay_vnd: domain::base_salary_on(&lk.base, lk.today).map(|b| domain::monthly_pay(s.coefficient, b)),
+        monthly_pay_vnd: domain::base_salary_on(&lk.base, lk.today)
+            .map(|b| domain::monthly_pay(s.coefficient, b)),
     }
 }
 
@@ -245,7 +360,11 @@ pub struct NewStaff {
 
 /// Checks a new record against the rules; field names in the errors are the
 /// `NewStaff` fields (the importer maps them to its columns).
-pub fn check_new_staff(n: &NewStaff, lk: &Lookups, scope: &Scope) -> Result<(Identity, Event), Vec<FieldError>> {
+pub fn check_new_staff(
+    n: &NewStaff,
+    lk: &Lookups,
+    scope: &Scope,
+) -> Result<(Identity, Event), Vec<FieldError>> {
     let mut errors = Vec::new();
     let full_name = n.full_name.split_whitespace().collect::<Vec<_>>().join(" ");
     if full_name.is_empty() || full_name.chars().count() > 200 {
@@ -257,13 +376,23 @@ pub fn check_new_staff(n: &NewStaff, lk: &Lookups, scope: &Scope) -> Result<(Ide
     }
     let birth = parse_date(&n.date_of_birth);
     match birth {
-        None => errors.push(FieldError::new("date_of_birth", Text::key("staff.bad_date"))),
-        Some(b) if domain::whole_years(b, lk.today) < 18 || domain::whole_years(b, lk.today) > 80 => {
+        None => errors.push(FieldError::new(
+            "date_of_birth",
+            Text::key("staff.bad_date"),
+        )),
+        Some(b)
+            if domain::whole_years(b, lk.today) < 18 || domain::whole_years(b, lk.today) > 80 =>
+        {
             errors.push(FieldError::new("date_of_birth", Text::key("staff.bad_age")))
         }
         _ => {}
     }
-    let national_id = match n.national_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let national_id = match n
+        .national_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => None,
         Some(raw) => match crate::accounts::domain::check_national_id(raw) {
             Ok(id) => Some(id),
@@ -274,24 +403,41 @@ pub fn check_new_staff(n: &NewStaff, lk: &Lookups, scope: &Scope) -> Result<(Ide
         },
     };
     if !scope.contains(n.org_unit_id) || !lk.units.contains_key(&n.org_unit_id) {
-        errors.push(FieldError::new("org_unit_id", Text::key("staff.unit_out_of_scope")));
+        errors.push(FieldError::new(
+            "org_unit_id",
+            Text::key("staff.unit_out_of_scope"),
+        ));
     }
     if let Some(p) = n.position_id {
         match lk.positions.get(&p) {
             Some(pos) if pos.org_unit_id == n.org_unit_id => {}
-            _ => errors.push(FieldError::new("position_id", Text::key("staff.position_not_in_unit"))),
+            _ => errors.push(FieldError::new(
+                "position_id",
+                Text::key("staff.position_not_in_unit"),
+            )),
         }
     }
     let employment_type = EmploymentType::parse(&n.employment_type);
     if employment_type.is_none() {
-        errors.push(FieldError::new("employment_type", Text::key("staff.bad_employment_type")));
+        errors.push(FieldError::new(
+            "employment_type",
+            Text::key("staff.bad_employment_type"),
+        ));
     }
     let scale = lk.scales.get(n.grade.trim());
     let mut coefficient = None;
     match scale {
-        None => errors.push(FieldError::new("grade", Text::key("staff.bad_grade").with("grade", n.grade.trim()))),
+        None => errors.push(FieldError::new(
+            "grade",
+            Text::key("staff.bad_grade").with("grade", n.grade.trim()),
+        )),
         Some(sc) => match sc.coefficient(n.step) {
-            None => errors.push(FieldError::new("step", Text::key("staff.bad_step").with("grade", &sc.code).with("steps", sc.steps))),
+            None => errors.push(FieldError::new(
+                "step",
+                Text::key("staff.bad_step")
+                    .with("grade", &sc.code)
+                    .with("steps", sc.steps),
+            )),
             Some(c) => coefficient = Some(c),
         },
     }
@@ -299,36 +445,82 @@ pub fn check_new_staff(n: &NewStaff, lk: &Lookups, scope: &Scope) -> Result<(Ide
         match domain::parse_coefficient(raw) {
             // A kept coefficient (bảo lưu) may differ from the scale's.
             Some(c) => coefficient = Some(c),
-            None => errors.push(FieldError::new("coefficient", Text::key("staff.bad_coefficient"))),
+            None => errors.push(FieldError::new(
+                "coefficient",
+                Text::key("staff.bad_coefficient"),
+            )),
         }
     }
     let hire_date = parse_date(&n.hire_date);
     match (hire_date, birth) {
         (None, _) => errors.push(FieldError::new("hire_date", Text::key("staff.bad_date"))),
-        (Some(h), _) if h > lk.today => errors.push(FieldError::new("hire_date", Text::key("staff.future_date"))),
-        (Some(h), Some(b)) if domain::whole_years(b, h) < 16 => errors.push(FieldError::new("hire_date", Text::key("staff.hired_too_young"))),
+        (Some(h), _) if h > lk.today => {
+            errors.push(FieldError::new("hire_date", Text::key("staff.future_date")))
+        }
+        (Some(h), Some(b)) if domain::whole_years(b, h) < 16 => errors.push(FieldError::new(
+            "hire_date",
+            Text::key("staff.hired_too_young"),
+        )),
         _ => {}
     }
-    let last_step_raise = match n.last_step_raise.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let last_step_raise = match n
+        .last_step_raise
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => None,
         Some(raw) => match parse_date(raw) {
             Some(d) if d <= lk.today => Some(d),
             Some(_) => {
-                errors.push(FieldError::new("last_step_raise", Text::key("staff.future_date")));
+                errors.push(FieldError::new(
+                    "last_step_raise",
+                    Text::key("staff.future_date"),
+                ));
                 None
             }
             None => {
-                errors.push(FieldError::new("last_step_raise", Text::key("staff.bad_date")));
+                errors.push(FieldError::new(
+                    "last_step_raise",
+                    Text::key("staff.bad_date"),
+                ));
                 None
             }
         },
     };
-    match (gender, birth, employment_type, coefficient, hire_date, errors.is_empty()) {
-        (Some(gender), Some(date_of_birth), Some(employment_type), Some(coefficient), Some(hire_date), true) => Ok((
-            Identity { full_name, gender, date_of_birth, national_id },
+    match (
+        gender,
+        birth,
+        employment_type,
+        coefficient,
+        hire_date,
+        errors.is_empty(),
+    ) {
+        (
+            Some(gender),
+            Some(date_of_birth),
+            Some(employment_type),
+            Some(coefficient),
+            Some(hire_date),
+            true,
+        ) => Ok((
+            Identity {
+                full_name,
+                gender,
+                date_of_birth,
+                national_id,
+            },
             Event {
                 effective: hire_date,
-                kind: EventKind::Hire { unit_id: n.org_unit_id, position_id: n.position_id, employment_type, grade: n.grade.trim().to_owned(), step: n.step, coefficient, last_step_raise },
+                kind: EventKind::Hire {
+                    unit_id: n.org_unit_id,
+                    position_id: n.position_id,
+                    employment_type,
+                    grade: n.grade.trim().to_owned(),
+                    step: n.step,
+                    coefficient,
+                    last_step_raise,
+                },
             },
         )),
         _ => Err(errors),
@@ -338,22 +530,43 @@ pub fn check_new_staff(n: &NewStaff, lk: &Lookups, scope: &Scope) -> Result<(Ide
 fn event_error(e: EventError) -> AppError {
     match e {
         EventError::Db(db) => db.into(),
-        EventError::Fold(f) => AppError::invalid("kind", Text::key("staff.event_conflict").with("detail", f)),
+        EventError::Fold(f) => {
+            AppError::invalid("kind", Text::key("staff.event_conflict").with("detail", f))
+        }
     }
 }
 
-pub async fn hire(state: &AppState, actor: &Actor, scope: &Scope, n: &NewStaff) -> Result<staff::Model, AppError> {
+pub async fn hire(
+    state: &AppState,
+    actor: &Actor,
+    scope: &Scope,
+    n: &NewStaff,
+) -> Result<staff::Model, AppError> {
     let lk = Lookups::load(&state.db, state.now_ms()).await?;
     let (who, event) = check_new_staff(n, &lk, scope).map_err(AppError::Invalid)?;
     if let Some(id) = &who.national_id {
         if store::national_id_taken(&state.db, id).await? {
-            return Err(AppError::invalid("national_id", Text::key("staff.national_id_taken")));
+            return Err(AppError::invalid(
+                "national_id",
+                Text::key("staff.national_id_taken"),
+            ));
         }
     }
     let now = state.now_ms();
     let txn = state.db.begin().await?;
-    let m = store::hire(&txn, &who, &event, "", &actor.name, now).await.map_err(event_error)?;
-    audit::record(&txn, now, actor, Entry::new("staff_hired", format!("staff {} {}", m.id, m.full_name)).detail(format!("unit {} position {:?} grade {} step {}", m.org_unit_id, m.position_id, m.grade_code, m.step))).await?;
+    let m = store::hire(&txn, &who, &event, "", &actor.name, now)
+        .await
+        .map_err(event_error)?;
+    audit::record(
+        &txn,
+        now,
+        actor,
+        Entry::new("staff_hired", format!("staff {} {}", m.id, m.full_name)).detail(format!(
+            "unit {} position {:?} grade {} step {}",
+            m.org_unit_id, m.position_id, m.grade_code, m.step
+        )),
+    )
+    .await?;
     txn.commit().await?;
     Ok(m)
 }
@@ -392,53 +605,117 @@ pub struct NewEvent {
     pub until: Option<String>,
 }
 
-fn build_event(n: &NewEvent, s: &staff::Model, lk: &Lookups, scope: &Scope) -> Result<Event, AppError> {
+fn build_event(
+    n: &NewEvent,
+    s: &staff::Model,
+    lk: &Lookups,
+    scope: &Scope,
+) -> Result<Event, AppError> {
     let bad = |field: &'static str, key: &'static str| AppError::invalid(field, Text::key(key));
-    let effective = parse_date(&n.effective_date).ok_or_else(|| bad("effective_date", "staff.bad_date"))?;
+    let effective =
+        parse_date(&n.effective_date).ok_or_else(|| bad("effective_date", "staff.bad_date"))?;
     if effective < s.hire_date {
         return Err(bad("effective_date", "staff.before_hire"));
     }
     let coefficient_for = |grade: &str, step: i32| -> Result<i32, AppError> {
         if let Some(raw) = n.coefficient.as_deref().filter(|c| !c.trim().is_empty()) {
-            return domain::parse_coefficient(raw).ok_or_else(|| bad("coefficient", "staff.bad_coefficient"));
+            return domain::parse_coefficient(raw)
+                .ok_or_else(|| bad("coefficient", "staff.bad_coefficient"));
         }
-        let sc = lk.scales.get(grade).ok_or_else(|| AppError::invalid("grade", Text::key("staff.bad_grade").with("grade", grade)))?;
-        sc.coefficient(step).ok_or_else(|| AppError::invalid("step", Text::key("staff.bad_step").with("grade", grade).with("steps", sc.steps)))
+        let sc = lk.scales.get(grade).ok_or_else(|| {
+            AppError::invalid("grade", Text::key("staff.bad_grade").with("grade", grade))
+        })?;
+        sc.coefficient(step).ok_or_else(|| {
+            AppError::invalid(
+                "step",
+                Text::key("staff.bad_step")
+                    .with("grade", grade)
+                    .with("steps", sc.steps),
+            )
+        })
     };
     let position_in = |unit: i32| -> Result<Option<i32>, AppError> {
         match n.position_id {
             None => Ok(None),
-            Some(p) if lk.positions.get(&p).is_some_and(|pos| pos.org_unit_id == unit) => Ok(Some(p)),
+            Some(p)
+                if lk
+                    .positions
+                    .get(&p)
+                    .is_some_and(|pos| pos.org_unit_id == unit) =>
+            {
+                Ok(Some(p))
+            }
             Some(_) => Err(bad("position_id", "staff.position_not_in_unit")),
         }
     };
     let kind = match n.kind.as_str() {
         "transfer" => {
-            let unit_id = n.org_unit_id.ok_or_else(|| bad("org_unit_id", "staff.unit_out_of_scope"))?;
+            let unit_id = n
+                .org_unit_id
+                .ok_or_else(|| bad("org_unit_id", "staff.unit_out_of_scope"))?;
             if !scope.contains(unit_id) || !lk.units.contains_key(&unit_id) {
                 return Err(bad("org_unit_id", "staff.unit_out_of_scope"));
             }
-            EventKind::Transfer { unit_id, position_id: position_in(unit_id)? }
+            EventKind::Transfer {
+                unit_id,
+                position_id: position_in(unit_id)?,
+            }
         }
         "step_raise" => {
             let step = n.step.unwrap_or(s.step + 1);
-            EventKind::StepRaise { step, coefficient: coefficient_for(&s.grade_code, step)? }
+            EventKind::StepRaise {
+                step,
+                coefficient: coefficient_for(&s.grade_code, step)?,
+            }
         }
         "promotion" => {
-            let grade = n.grade.as_deref().map(str::trim).filter(|g| !g.is_empty()).ok_or_else(|| bad("grade", "staff.grade_required"))?.to_owned();
+            let grade = n
+                .grade
+                .as_deref()
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .ok_or_else(|| bad("grade", "staff.grade_required"))?
+                .to_owned();
             let step = n.step.unwrap_or(1);
             let coefficient = coefficient_for(&grade, step)?;
-            EventKind::Promotion { position_id: position_in(s.org_unit_id)?, grade, step, coefficient }
+            EventKind::Promotion {
+                position_id: position_in(s.org_unit_id)?,
+                grade,
+                step,
+                coefficient,
+            }
         }
         "appraisal" => {
-            let year = n.year.filter(|y| (2000..=lk.today.year() + 1).contains(y)).ok_or_else(|| bad("year", "staff.bad_year"))?;
-            let rating = n.rating.as_deref().and_then(Rating::parse).ok_or_else(|| bad("rating", "staff.bad_rating"))?;
+            let year = n
+                .year
+                .filter(|y| (2000..=lk.today.year() + 1).contains(y))
+                .ok_or_else(|| bad("year", "staff.bad_year"))?;
+            let rating = n
+                .rating
+                .as_deref()
+                .and_then(Rating::parse)
+                .ok_or_else(|| bad("rating", "staff.bad_rating"))?;
             EventKind::Appraisal { year, rating }
         }
-        "discipline" => EventKind::Discipline { stage: n.stage.as_deref().and_then(DisciplineStage::parse).ok_or_else(|| bad("stage", "staff.bad_stage"))? },
+        "discipline" => EventKind::Discipline {
+            stage: n
+                .stage
+                .as_deref()
+                .and_then(DisciplineStage::parse)
+                .ok_or_else(|| bad("stage", "staff.bad_stage"))?,
+        },
         "leave" => {
-            let leave_kind = n.leave_kind.as_deref().and_then(LeaveKind::parse).ok_or_else(|| bad("leave_kind", "staff.bad_leave_kind"))?;
-            let until = n.until.as_deref().and_then(parse_date).filter(|u| *u > effective).ok_or_else(|| bad("until", "staff.bad_until"))?;
+            let leave_kind = n
+                .leave_kind
+                .as_deref()
+                .and_then(LeaveKind::parse)
+                .ok_or_else(|| bad("leave_kind", "staff.bad_leave_kind"))?;
+            let until = n
+                .until
+                .as_deref()
+                .and_then(parse_date)
+                .filter(|u| *u > effective)
+                .ok_or_else(|| bad("until", "staff.bad_until"))?;
             EventKind::Leave { leave_kind, until }
         }
         "retirement" => EventKind::Retirement,
@@ -447,18 +724,39 @@ fn build_event(n: &NewEvent, s: &staff::Model, lk: &Lookups, scope: &Scope) -> R
     Ok(Event { effective, kind })
 }
 
-
-pub async fn add_event(state: &AppState, actor: &Actor, scope: &Scope, staff_id: i32, n: &NewEvent) -> Result<staff::Model, AppError> {
-    let s = store::find(&state.db, staff_id).await?.filter(|s| scope.contains(s.org_unit_id)).ok_or(AppError::NotFound)?;
+pub async fn add_event(
+    state: &AppState,
+    actor: &Actor,
+    scope: &Scope,
+    staff_id: i32,
+    n: &NewEvent,
+) -> Result<staff::Model, AppError> {
+    let s = store::find(&state.db, staff_id)
+        .await?
+        .filter(|s| scope.contains(s.org_unit_id))
+        .ok_or(AppError::NotFound)?;
     let lk = Lookups::load(&state.db, state.now_ms()).await?;
     let event = build_event(n, &s, &lk, scope)?;
     let note: String = n.note.trim().chars().take(2000).collect();
     let now = state.now_ms();
     let txn = state.db.begin().await?;
-    store::append_event(&txn, staff_id, &event, &note, &actor.name, now).await.map_err(event_error)?;
-    audit::record(&txn, now, actor, Entry::new("staff_event", format!("staff {staff_id} {}", s.full_name)).detail(serde_json::json!({"event": event.kind, "effective": event.effective, "note": note}).to_string())).await?;
+    store::append_event(&txn, staff_id, &event, &note, &actor.name, now)
+        .await
+        .map_err(event_error)?;
+    audit::record(
+        &txn,
+        now,
+        actor,
+        Entry::new("staff_event", format!("staff {staff_id} {}", s.full_name)).detail(
+            serde_json::json!({"event": event.kind, "effective": event.effective, "note": note})
+                .to_string(),
+        ),
+    )
+    .await?;
     txn.commit().await?;
-    store::find(&state.db, staff_id).await?.ok_or(AppError::NotFound)
+    store::find(&state.db, staff_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -470,17 +768,36 @@ pub struct ImportReport {
 
 /// Imports a whole file or nothing: every row is checked first, and the rows
 /// are written in one transaction only when no row has a problem.
-pub async fn import(state: &AppState, actor: &Actor, scope: &Scope, bytes: &[u8], filename: &str) -> Result<ImportReport, AppError> {
+pub async fn import(
+    state: &AppState,
+    actor: &Actor,
+    scope: &Scope,
+    bytes: &[u8],
+    filename: &str,
+) -> Result<ImportReport, AppError> {
     use super::import::{self as imp, Directory};
     let table = match imp::read_table(bytes, filename) {
         Ok(t) => t,
-        Err(p) => return Ok(ImportReport { imported: 0, problems: vec![p] }),
+        Err(p) => {
+            return Ok(ImportReport {
+                imported: 0,
+                problems: vec![p],
+            });
+        }
     };
     let lk = Lookups::load(&state.db, state.now_ms()).await?;
     let units = org_units::store::all(&state.db).await?;
     let dir = Directory {
-        unit_by_code: units.iter().filter(|u| scope.contains(u.id)).map(|u| (u.code.clone(), u.id)).collect(),
-        position_by_title: lk.positions.values().map(|p| ((p.org_unit_id, p.title.to_lowercase()), p.id)).collect(),
+        unit_by_code: units
+            .iter()
+            .filter(|u| scope.contains(u.id))
+            .map(|u| (u.code.clone(), u.id))
+            .collect(),
+        position_by_title: lk
+            .positions
+            .values()
+            .map(|p| ((p.org_unit_id, p.title.to_lowercase()), p.id))
+            .collect(),
     };
     let (rows, mut problems) = imp::to_new_staff(&table, &dir);
     let mut ready = Vec::new();
@@ -489,7 +806,10 @@ pub async fn import(state: &AppState, actor: &Actor, scope: &Scope, bytes: &[u8]
             Ok((who, event)) => {
                 if let Some(id) = &who.national_id {
                     if store::national_id_taken(&state.db, id).await? {
-                        problems.push(imp::problem_from_field(*row, &FieldError::new("national_id", Text::key("staff.national_id_taken"))));
+                        problems.push(imp::problem_from_field(
+                            *row,
+                            &FieldError::new("national_id", Text::key("staff.national_id_taken")),
+                        ));
                     }
                 }
                 ready.push((who, event));
@@ -499,29 +819,64 @@ pub async fn import(state: &AppState, actor: &Actor, scope: &Scope, bytes: &[u8]
     }
     if !problems.is_empty() || ready.is_empty() {
         if ready.is_empty() && problems.is_empty() {
-            problems.push(imp::Problem { row: 1, column: String::new(), problem: Text::key("import.empty").english(), text: Some(Text::key("import.empty")) });
+            problems.push(imp::Problem {
+                row: 1,
+                column: String::new(),
+                problem: Text::key("import.empty").english(),
+                text: Some(Text::key("import.empty")),
+            });
         }
         problems.sort_by_key(|p| p.row);
-        return Ok(ImportReport { imported: 0, problems });
+        return Ok(ImportReport {
+            imported: 0,
+            problems,
+        });
     }
     let now = state.now_ms();
     let txn = state.db.begin().await?;
     let mut ids = Vec::with_capacity(ready.len());
     for (who, event) in &ready {
-        let m = store::hire(&txn, who, event, "import", &actor.name, now).await.map_err(event_error)?;
+        let m = store::hire(&txn, who, event, "import", &actor.name, now)
+            .await
+            .map_err(event_error)?;
         ids.push(m.id);
     }
-    audit::record(&txn, now, actor, Entry::new("staff_imported", format!("{} records from {}", ids.len(), filename.chars().take(100).collect::<String>())).detail(format!("staff ids {ids:?}"))).await?;
+    audit::record(
+        &txn,
+        now,
+        actor,
+        Entry::new(
+            "staff_imported",
+            format!(
+                "{} records from {}",
+                ids.len(),
+                filename.chars().take(100).collect::<String>()
+            ),
+        )
+        .detail(format!("staff ids {ids:?}")),
+    )
+    .await?;
     txn.commit().await?;
-    Ok(ImportReport { imported: ids.len(), problems: Vec::new() })
+    Ok(ImportReport {
+        imported: ids.len(),
+        problems: Vec::new(),
+    })
 }
 
 /// The rows of an export, in the import columns.
 pub async fn export_rows(state: &AppState, scope: &Scope) -> Result<Vec<Vec<String>>, AppError> {
     let units = org_units::store::all(&state.db).await?;
     let codes: HashMap<i32, String> = units.into_iter().map(|u| (u.id, u.code)).collect();
-    let positions: HashMap<i32, String> = store::positions(&state.db, scope.units()).await?.into_iter().map(|p| (p.id, p.title)).collect();
-    let filter = store::StaffFilter { units: scope.units().map(<[i32]>::to_vec), status: Some("active".into()), ..Default::default() };
+    let positions: HashMap<i32, String> = store::positions(&state.db, scope.units())
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.title))
+        .collect();
+    let filter = store::StaffFilter {
+        units: scope.units().map(<[i32]>::to_vec),
+        status: Some("active".into()),
+        ..Default::default()
+    };
     Ok(store::list(&state.db, &filter)
         .await?
         .into_iter()
@@ -530,10 +885,20 @@ pub async fn export_rows(state: &AppState, scope: &Scope) -> Result<Vec<Vec<Stri
             vec![
                 s.full_name,
                 s.gender,
-                if identity { s.date_of_birth.to_string() } else { String::new() },
-                if identity { s.national_id.unwrap_or_default() } else { String::new() },
+                if identity {
+                    s.date_of_birth.to_string()
+                } else {
+                    String::new()
+                },
+                if identity {
+                    s.national_id.unwrap_or_default()
+                } else {
+                    String::new()
+                },
                 codes.get(&s.org_unit_id).cloned().unwrap_or_default(),
-                s.position_id.and_then(|p| positions.get(&p).cloned()).unwrap_or_default(),
+                s.position_id
+                    .and_then(|p| positions.get(&p).cloned())
+                    .unwrap_or_default(),
                 s.employment_type,
                 s.grade_code,
                 s.step.to_string(),
@@ -545,7 +910,18 @@ pub async fn export_rows(state: &AppState, scope: &Scope) -> Result<Vec<Vec<Stri
         .collect())
 }
 
-pub async fn audit_export(state: &AppState, actor: &Actor, rows: usize, format: &str) -> Result<(), AppError> {
-    audit::record(&state.db, state.now_ms(), actor, Entry::new("staff_exported", format!("{rows} records as {format}"))).await?;
+pub async fn audit_export(
+    state: &AppState,
+    actor: &Actor,
+    rows: usize,
+    format: &str,
+) -> Result<(), AppError> {
+    audit::record(
+        &state.db,
+        state.now_ms(),
+        actor,
+        Entry::new("staff_exported", format!("{rows} records as {format}")),
+    )
+    .await?;
     Ok(())
 }

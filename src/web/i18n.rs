@@ -101,6 +101,11 @@ impl Tr {
     pub fn locale(&self) -> &'static str {
         self.0.code()
     }
+
+    /// The label of a stored enum value (`active`, `civil_servant`, …): `enum.<value>`.
+    pub fn label(&self, value: &str) -> String {
+        lookup(self.0, &format!("enum.{value}"))
+    }
 }
 
 /// A message that can be shown in either language: a catalog key with named
@@ -176,7 +181,10 @@ mod tests {
         let mut missing = BTreeSet::new();
         for dir in ["templates", "src"] {
             // This file names the markers themselves; skip it.
-            for file in files(&root.join(dir)).into_iter().filter(|f| !f.ends_with("web/i18n.rs")) {
+            for file in files(&root.join(dir))
+                .into_iter()
+                .filter(|f| !f.ends_with("web/i18n.rs"))
+            {
                 let Ok(text) = std::fs::read_to_string(&file) else {
                     continue;
                 };
@@ -225,11 +233,18 @@ mod tests {
                 let at = from + i;
                 from = at + marker.len();
                 // `redact("...")` is not `t("...")`: the marker must start a word.
-                let word_start = text[..at].chars().next_back().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+                let word_start = text[..at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
                 let rest = &text[from..];
                 if let (true, Some(end)) = (word_start, rest.find('"')) {
                     let k = &rest[..end];
-                    if k.contains('.') && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.') {
+                    if k.contains('.')
+                        && k.chars().all(|c| {
+                            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'
+                        })
+                    {
                         keys.push(k.to_owned());
                     }
                 }

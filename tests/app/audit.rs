@@ -9,13 +9,33 @@ async fn sign_ins_failures_and_account_changes_are_audited_with_who_and_where() 
     let app = TestApp::new().await;
     let admin = app.api_as(Role::Admin).await;
     let id = app.user(Role::Board, "board.audit").await;
-    app.api(None).post("/api/session", json!({"login": "board.audit", "password": "wrong-password"})).await;
+    app.api(None)
+        .post(
+            "/api/session",
+            json!({"login": "board.audit", "password": "wrong-password"}),
+        )
+        .await;
     app.api_login("board.audit", PASSWORD).await;
-    admin.patch(&format!("/api/accounts/{id}"), json!({"role": "board", "disabled": true})).await;
+    admin
+        .patch(
+            &format!("/api/accounts/{id}"),
+            json!({"role": "board", "disabled": true}),
+        )
+        .await;
 
     let all = admin.get("/api/audit").await.json();
-    let actions: Vec<&str> = all["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    for expected in ["account_created", "sign_in_failed", "sign_in", "account_disabled"] {
+    let actions: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "account_created",
+        "sign_in_failed",
+        "sign_in",
+        "account_disabled",
+    ] {
         assert!(actions.contains(&expected), "{expected} not in {actions:?}");
     }
     let failed = admin.get("/api/audit?action=sign_in_failed").await.json();
@@ -25,7 +45,12 @@ async fn sign_ins_failures_and_account_changes_are_audited_with_who_and_where() 
     assert_eq!(entry["client_addr"], "203.0.113.7");
     assert_eq!(entry["detail"], "wrong password");
     let disabled = admin.get("/api/audit?action=account_disabled").await.json();
-    assert!(disabled["items"][0]["actor"].as_str().unwrap().starts_with("admin."));
+    assert!(
+        disabled["items"][0]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("admin.")
+    );
 }
 
 #[tokio::test]
@@ -33,7 +58,9 @@ async fn the_audit_log_cannot_be_changed_through_the_api() {
     let app = TestApp::new().await;
     let admin = app.api_as(Role::Admin).await;
     for method in ["DELETE", "PATCH", "PUT", "POST"] {
-        let r = admin.request(method.parse().unwrap(), "/api/audit", Some(json!({}))).await;
+        let r = admin
+            .request(method.parse().unwrap(), "/api/audit", Some(json!({})))
+            .await;
         assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
     }
 }

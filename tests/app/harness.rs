@@ -58,11 +58,18 @@ impl TestApp {
         let (db, sqlite_file) = match std::env::var("MERIT_TEST_DATABASE_URL") {
             Ok(url) if !url.is_empty() => {
                 let schema = format!("t_{}", unique());
-                let admin = sea_orm::Database::connect(&url).await.expect("connect to MERIT_TEST_DATABASE_URL");
-                admin.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+                let admin = sea_orm::Database::connect(&url)
+                    .await
+                    .expect("connect to MERIT_TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                    .await
+                    .expect("create schema");
                 admin.close().await.ok();
                 let mut opts = ConnectOptions::new(url);
-                opts.max_connections(4).sqlx_logging(false).set_schema_search_path(schema);
+                opts.max_connections(4)
+                    .sqlx_logging(false)
+                    .set_schema_search_path(schema);
                 (merit::db::connect_with(opts).await.expect("connect"), None)
             }
             _ => {
@@ -70,7 +77,10 @@ impl TestApp {
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let file = dir.join(format!("{}.db", unique()));
                 let url = format!("sqlite://{}?mode=rwc", file.display());
-                (merit::db::connect(&url, 4).await.expect("connect"), Some(file))
+                (
+                    merit::db::connect(&url, 4).await.expect("connect"),
+                    Some(file),
+                )
             }
         };
         merit::db::migrate(&db).await.expect("migrate");
@@ -78,22 +88,43 @@ impl TestApp {
         let mut config = Config::for_tests(b"test-key-test-key-test-key-test-key!".to_vec());
         adjust(&mut config);
         let state = AppState::new(db, Arc::new(clock.clone()), config);
-        TestApp { router: merit::router(state.clone()), state, clock, sqlite_file }
+        TestApp {
+            router: merit::router(state.clone()),
+            state,
+            clock,
+            sqlite_file,
+        }
     }
 
     pub async fn send(&self, mut req: Request<Body>) -> TestResponse {
         if req.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
-            req.extensions_mut().insert(ConnectInfo(SocketAddr::from((CLIENT, 40000))));
+            req.extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from((CLIENT, 40000))));
         }
-        let response = self.router.clone().oneshot(req).await.expect("router never fails");
+        let response = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router never fails");
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.into_body().collect().await.expect("body").to_bytes();
-        TestResponse { status, headers, body }
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {
-        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     /// Creates an account directly through the service (as the CLI would).
@@ -114,16 +145,24 @@ impl TestApp {
             password: Some(PASSWORD.into()),
             ..Default::default()
         };
-        let (u, _) = service::create_account(&self.state, &Actor::system("test"), &form).await.expect("create user");
+        let (u, _) = service::create_account(&self.state, &Actor::system("test"), &form)
+            .await
+            .expect("create user");
         u.id
     }
 
     /// The id of the unit with this code, created under `parent` if missing.
     pub async fn unit(&self, code: &str, parent: Option<i32>) -> i32 {
-        if let Some(u) = merit::org_units::store::find_by_code(&self.state.db, code).await.unwrap() {
+        if let Some(u) = merit::org_units::store::find_by_code(&self.state.db, code)
+            .await
+            .unwrap()
+        {
             return u.id;
         }
-        merit::org_units::store::insert(&self.state.db, parent, code, &format!("Unit {code}"), T0).await.unwrap().id
+        merit::org_units::store::insert(&self.state.db, parent, code, &format!("Unit {code}"), T0)
+            .await
+            .unwrap()
+            .id
     }
 
     /// A Bearer client signed in as a new account with this role.
@@ -134,9 +173,23 @@ impl TestApp {
     }
 
     pub async fn api_login(&self, login: &str, password: &str) -> Api<'_> {
-        let r = self.api(None).post("/api/session", serde_json::json!({"login": login, "password": password})).await;
-        assert_eq!(r.status, StatusCode::OK, "sign-in as {login} failed: {}", r.text());
-        Api { app: self, token: Some(r.json()["token"].as_str().unwrap().to_owned()) }
+        let r = self
+            .api(None)
+            .post(
+                "/api/session",
+                serde_json::json!({"login": login, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "sign-in as {login} failed: {}",
+            r.text()
+        );
+        Api {
+            app: self,
+            token: Some(r.json()["token"].as_str().unwrap().to_owned()),
+        }
     }
 
     pub fn api(&self, token: Option<String>) -> Api<'_> {
@@ -145,7 +198,11 @@ impl TestApp {
 
     /// A browser with a cookie jar, signed out.
     pub fn browser(&self) -> Browser<'_> {
-        Browser { app: self, cookies: HashMap::new(), csrf: None }
+        Browser {
+            app: self,
+            cookies: HashMap::new(),
+            csrf: None,
+        }
     }
 
     /// A browser signed in as a new account with this role.
@@ -154,7 +211,12 @@ impl TestApp {
         self.user(role, &name).await;
         let mut b = self.browser();
         let r = b.sign_in(&name, PASSWORD).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "browser sign-in failed: {}", r.text());
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "browser sign-in failed: {}",
+            r.text()
+        );
         b
     }
 }
@@ -171,15 +233,23 @@ impl TestResponse {
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     pub fn location(&self) -> Option<&str> {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
     }
 
     pub fn set_cookies(&self) -> Vec<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect()
     }
 }
 
@@ -195,7 +265,9 @@ impl Api<'_> {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(v) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())),
+            Some(v) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string())),
             None => req.body(Body::empty()),
         };
         self.app.send(req.unwrap()).await
@@ -232,7 +304,11 @@ pub struct Browser<'a> {
 
 impl Browser<'_> {
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn absorb(&mut self, r: &TestResponse) {
@@ -254,7 +330,10 @@ impl Browser<'_> {
     }
 
     pub async fn get(&mut self, path: &str) -> TestResponse {
-        let req = Request::get(path).header(header::COOKIE, self.cookie_header()).body(Body::empty()).unwrap();
+        let req = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .unwrap();
         let r = self.app.send(req).await;
         self.absorb(&r);
         r
@@ -287,6 +366,7 @@ impl Browser<'_> {
 
     pub async fn sign_in(&mut self, login: &str, password: &str) -> TestResponse {
         self.get("/sign-in").await;
-        self.post("/sign-in", &[("login", login), ("password", password)]).await
+        self.post("/sign-in", &[("login", login), ("password", password)])
+            .await
     }
 }

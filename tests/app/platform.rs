@@ -10,7 +10,10 @@ async fn healthz_checks_the_database() {
     let r = app.get("/healthz").await;
     assert_eq!(r.status, StatusCode::OK);
     app.state.db.clone().close().await.unwrap();
-    assert_eq!(app.get("/healthz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.get("/healthz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 }
 
 #[tokio::test]
@@ -18,20 +21,36 @@ async fn openapi_document_lists_the_json_endpoints() {
     let app = TestApp::new().await;
     let doc = app.get("/api/openapi.json").await.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/session", "/api/register", "/api/me", "/api/accounts", "/api/accounts/{id}", "/api/org-units", "/api/audit"] {
-        assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    for path in [
+        "/api/session",
+        "/api/register",
+        "/api/me",
+        "/api/accounts",
+        "/api/accounts/{id}",
+        "/api/org-units",
+        "/api/audit",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
     }
 }
 
 fn with_lang(path: &str, lang: &str) -> Request<Body> {
-    Request::get(path).header(header::COOKIE, format!("merit_lang={lang}")).body(Body::empty()).unwrap()
+    Request::get(path)
+        .header(header::COOKIE, format!("merit_lang={lang}"))
+        .body(Body::empty())
+        .unwrap()
 }
 
 #[tokio::test]
 async fn sign_in_page_speaks_vietnamese_by_default_and_english_on_request() {
     let app = TestApp::new().await;
     let vi = app.get("/sign-in").await.text();
-    assert!(vi.contains("<html lang=\"vi\">") && vi.contains("Đăng nhập") && vi.contains("Mật khẩu"));
+    assert!(
+        vi.contains("<html lang=\"vi\">") && vi.contains("Đăng nhập") && vi.contains("Mật khẩu")
+    );
     let en = app.send(with_lang("/sign-in", "en")).await.text();
     assert!(en.contains("<html lang=\"en\">") && en.contains("Sign in") && en.contains("Password"));
     assert!(!en.contains("Mật khẩu"));
@@ -44,15 +63,28 @@ async fn no_page_shows_an_untranslated_key() {
         for path in ["/", "/sign-in", "/register", "/nowhere"] {
             let text = app.send(with_lang(path, lang)).await.text();
             for prefix in ["nav.", "signin.", "register.", "error.", "home.", "common."] {
-                assert!(!text.contains(prefix), "{lang} {path} shows a raw key starting {prefix}");
+                assert!(
+                    !text.contains(prefix),
+                    "{lang} {path} shows a raw key starting {prefix}"
+                );
             }
         }
     }
     let mut admin = app.browser_as(Role::Admin).await;
-    for path in ["/", "/admin/accounts", "/admin/accounts/new", "/admin/units", "/admin/audit", "/account/password"] {
+    for path in [
+        "/",
+        "/admin/accounts",
+        "/admin/accounts/new",
+        "/admin/units",
+        "/admin/audit",
+        "/account/password",
+    ] {
         let text = admin.get(path).await.text();
         for prefix in ["nav.", "accounts.", "units.", "audit.", "common.", "role."] {
-            assert!(!text.contains(&format!(">{prefix}")), "{path} shows a raw key starting {prefix}");
+            assert!(
+                !text.contains(&format!(">{prefix}")),
+                "{path} shows a raw key starting {prefix}"
+            );
         }
     }
 }
@@ -62,12 +94,22 @@ async fn switching_language_is_a_post_that_sticks_to_the_account() {
     let app = TestApp::new().await;
     let mut b = app.browser_as(Role::Board).await;
     assert!(b.get("/").await.text().contains("lang=\"vi\""));
-    let r = b.post("/lang", &[("lang", "en"), ("back", "/account/password")]).await;
+    let r = b
+        .post("/lang", &[("lang", "en"), ("back", "/account/password")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), Some("/account/password"));
-    assert!(b.get("/account/password").await.text().contains("Change password"));
+    assert!(
+        b.get("/account/password")
+            .await
+            .text()
+            .contains("Change password")
+    );
     b.cookies.remove("merit_lang");
-    assert!(b.get("/").await.text().contains("lang=\"en\""), "the account remembers English");
+    assert!(
+        b.get("/").await.text().contains("lang=\"en\""),
+        "the account remembers English"
+    );
 }
 
 #[tokio::test]
@@ -85,10 +127,18 @@ async fn unknown_pages_are_404_in_html_and_in_json() {
 async fn pages_forbid_framing_and_inline_scripts() {
     let app = TestApp::new().await;
     let r = app.get("/sign-in").await;
-    let csp = r.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+    let csp = r
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
     assert_eq!(r.headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
-    assert!(!r.text().contains(" style=\""), "inline styles would be blocked by the CSP");
+    assert!(
+        !r.text().contains(" style=\""),
+        "inline styles would be blocked by the CSP"
+    );
 }
 
 #[tokio::test]
@@ -97,6 +147,15 @@ async fn sign_in_redirects_only_to_local_paths() {
     app.user(Role::Board, "board.next").await;
     let mut b = app.browser();
     b.get("/sign-in").await;
-    let r = b.post("/sign-in", &[("login", "board.next"), ("password", crate::harness::PASSWORD), ("next", "https://evil.example/")]).await;
+    let r = b
+        .post(
+            "/sign-in",
+            &[
+                ("login", "board.next"),
+                ("password", crate::harness::PASSWORD),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await;
     assert_eq!(r.location(), Some("/"));
 }

@@ -15,9 +15,12 @@ use crate::harness::{PASSWORD, T0, TestApp};
 async fn sign_in_from(app: &TestApp, login: &str, password: &str, ip: [u8; 4]) -> StatusCode {
     let mut req = Request::post("/api/session")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"login": login, "password": password}).to_string()))
+        .body(Body::from(
+            json!({"login": login, "password": password}).to_string(),
+        ))
         .unwrap();
-    req.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::from((ip, 5000))));
+    req.extensions_mut()
+        .insert(ConnectInfo(std::net::SocketAddr::from((ip, 5000))));
     app.send(req).await.status
 }
 
@@ -25,8 +28,17 @@ async fn sign_in_from(app: &TestApp, login: &str, password: &str, ip: [u8; 4]) -
 async fn stored_password_hash_is_argon2id_with_at_least_owasp_parameters() {
     let app = TestApp::new().await;
     let id = app.user(Role::Board, "board.hash").await;
-    let row = merit::accounts::entity::user::Entity::find_by_id(id).one(&app.state.db).await.unwrap().unwrap();
-    assert!(row.password_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", row.password_hash);
+    let row = merit::accounts::entity::user::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        row.password_hash
+            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{}",
+        row.password_hash
+    );
     assert!(!row.password_hash.contains(PASSWORD));
 }
 
@@ -37,28 +49,54 @@ async fn a_login_storm_hashes_within_the_concurrency_bound() {
     let mut storm = tokio::task::JoinSet::new();
     for i in 0..8u8 {
         let router = app.router.clone();
-        let password = if i % 2 == 0 { PASSWORD } else { "wrong-password-x" };
+        let password = if i % 2 == 0 {
+            PASSWORD
+        } else {
+            "wrong-password-x"
+        };
         let mut req = Request::post("/api/session")
             .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json!({"login": "board.storm", "password": password}).to_string()))
+            .body(Body::from(
+                json!({"login": "board.storm", "password": password}).to_string(),
+            ))
             .unwrap();
-        req.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::from(([10, 0, 0, i], 5000))));
-        storm.spawn(async move { tower::ServiceExt::oneshot(router, req).await.unwrap().status() });
+        req.extensions_mut()
+            .insert(ConnectInfo(std::net::SocketAddr::from((
+                [10, 0, 0, i],
+                5000,
+            ))));
+        storm.spawn(async move {
+            tower::ServiceExt::oneshot(router, req)
+                .await
+                .unwrap()
+                .status()
+        });
     }
     let statuses = storm.join_all().await;
     assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
     // Without the bound, eight hashes would run at once on the blocking pool.
     let peak = app.state.hasher.peak_concurrency();
-    assert!((1..=app.state.config.hash_concurrency).contains(&peak), "peak {peak}");
+    assert!(
+        (1..=app.state.config.hash_concurrency).contains(&peak),
+        "peak {peak}"
+    );
 }
 
 #[tokio::test]
 async fn passwords_outside_8_to_128_characters_or_common_are_refused() {
     let app = TestApp::new().await;
     let admin = app.api_as(Role::Admin).await;
-    for (pw, why) in [("Ab1!xyz", "7 chars"), (&"k".repeat(129)[..], "129 chars"), ("Password123", "common"), ("iloveyou", "common")] {
+    for (pw, why) in [
+        ("Ab1!xyz", "7 chars"),
+        (&"k".repeat(129)[..], "129 chars"),
+        ("Password123", "common"),
+        ("iloveyou", "common"),
+    ] {
         let r = admin
-            .post("/api/accounts", json!({"username": "weak.pw", "full_name": "W", "role": "board", "password": pw}))
+            .post(
+                "/api/accounts",
+                json!({"username": "weak.pw", "full_name": "W", "role": "board", "password": pw}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
         assert_eq!(r.json()["errors"][0]["field"], "password", "{why}");
@@ -74,7 +112,10 @@ async fn a_token_is_useless_after_sign_out() {
     let app = TestApp::new().await;
     let api = app.api_as(Role::Board).await;
     assert_eq!(api.get("/api/me").await.status, StatusCode::OK);
-    assert_eq!(api.delete("/api/session").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.delete("/api/session").await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(api.get("/api/me").await.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -84,10 +125,18 @@ async fn disabling_an_account_ends_its_sessions_at_once() {
     let admin = app.api_as(Role::Admin).await;
     let id = app.user(Role::Board, "board.dis").await;
     let board = app.api_login("board.dis", PASSWORD).await;
-    let r = admin.patch(&format!("/api/accounts/{id}"), json!({"role": "board", "disabled": true})).await;
+    let r = admin
+        .patch(
+            &format!("/api/accounts/{id}"),
+            json!({"role": "board", "disabled": true}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(board.get("/api/me").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(sign_in_from(&app, "board.dis", PASSWORD, [1, 2, 3, 4]).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        sign_in_from(&app, "board.dis", PASSWORD, [1, 2, 3, 4]).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
 
 #[tokio::test]
@@ -95,7 +144,11 @@ async fn an_idle_session_ends() {
     let app = TestApp::new().await;
     let api = app.api_as(Role::Board).await;
     app.clock.advance_minutes(119);
-    assert_eq!(api.get("/api/me").await.status, StatusCode::OK, "activity resets the idle timer");
+    assert_eq!(
+        api.get("/api/me").await.status,
+        StatusCode::OK,
+        "activity resets the idle timer"
+    );
     app.clock.advance_minutes(119);
     assert_eq!(api.get("/api/me").await.status, StatusCode::OK);
     app.clock.advance_minutes(121);
@@ -129,7 +182,11 @@ fn forged(alg: Algorithm, key: &[u8], sid: &str, sub: i32) -> String {
 async fn live_session(app: &TestApp) -> (String, i32) {
     let id = app.user(Role::Admin, "admin.forge").await;
     app.api_login("admin.forge", PASSWORD).await;
-    let s = merit::accounts::entity::session::Entity::find().one(&app.state.db).await.unwrap().unwrap();
+    let s = merit::accounts::entity::session::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
     (s.id, id)
 }
 
@@ -139,16 +196,34 @@ async fn tokens_with_another_algorithm_or_none_are_refused() {
     let (sid, uid) = live_session(&app).await;
     let key = app.state.config.secret_key.clone();
     let good = forged(Algorithm::HS256, &key, &sid, uid);
-    assert_eq!(app.api(Some(good)).get("/api/me").await.status, StatusCode::OK, "control: HS256 with the key works");
+    assert_eq!(
+        app.api(Some(good)).get("/api/me").await.status,
+        StatusCode::OK,
+        "control: HS256 with the key works"
+    );
     let hs512 = forged(Algorithm::HS512, &key, &sid, uid);
-    assert_eq!(app.api(Some(hs512)).get("/api/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.api(Some(hs512)).get("/api/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let good = forged(Algorithm::HS256, &key, &sid, uid);
     let payload = good.split('.').nth(1).unwrap();
     // {"alg":"none","typ":"JWT"}
     let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
-    assert_eq!(app.api(Some(none)).get("/api/me").await.status, StatusCode::UNAUTHORIZED);
-    let other_key = forged(Algorithm::HS256, b"not-the-server-key-not-the-server", &sid, uid);
-    assert_eq!(app.api(Some(other_key)).get("/api/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.api(Some(none)).get("/api/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let other_key = forged(
+        Algorithm::HS256,
+        b"not-the-server-key-not-the-server",
+        &sid,
+        uid,
+    );
+    assert_eq!(
+        app.api(Some(other_key)).get("/api/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -167,16 +242,38 @@ async fn a_form_post_without_the_csrf_token_is_refused() {
     app.user(Role::Board, "board.csrf").await;
     let mut b = app.browser();
     b.get("/sign-in").await;
-    let r = b.post_raw("/sign-in", &[("login", "board.csrf"), ("password", PASSWORD)]).await;
+    let r = b
+        .post_raw(
+            "/sign-in",
+            &[("login", "board.csrf"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = b.post_raw("/sign-in", &[("login", "board.csrf"), ("password", PASSWORD), ("csrf", "0000")]).await;
+    let r = b
+        .post_raw(
+            "/sign-in",
+            &[
+                ("login", "board.csrf"),
+                ("password", PASSWORD),
+                ("csrf", "0000"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = b.post("/sign-in", &[("login", "board.csrf"), ("password", PASSWORD)]).await;
+    let r = b
+        .post(
+            "/sign-in",
+            &[("login", "board.csrf"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // Signed in, a state change without the token is still refused.
     let r = b.post_raw("/sign-out", &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(b.get("/").await.text().contains("Test board.csrf"), "still signed in");
+    assert!(
+        b.get("/").await.text().contains("Test board.csrf"),
+        "still signed in"
+    );
 }
 
 #[tokio::test]
@@ -188,7 +285,9 @@ async fn a_token_from_another_browser_does_not_pass() {
     let stolen_form_token = attacker.csrf.clone().unwrap();
     let mut victim = app.browser();
     victim.sign_in("board.csrf2", PASSWORD).await;
-    let r = victim.post_raw("/sign-out", &[("csrf", &stolen_form_token)]).await;
+    let r = victim
+        .post_raw("/sign-out", &[("csrf", &stolen_form_token)])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
@@ -197,7 +296,12 @@ async fn the_api_with_a_session_cookie_needs_the_csrf_header_for_changes() {
     let app = TestApp::new().await;
     let mut b = app.browser_as(Role::Admin).await;
     b.get("/").await;
-    let cookies = b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let cookies = b
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
     let make = |csrf: Option<&str>| {
         let mut req = Request::builder()
             .method(Method::POST)
@@ -207,11 +311,15 @@ async fn the_api_with_a_session_cookie_needs_the_csrf_header_for_changes() {
         if let Some(t) = csrf {
             req = req.header("x-csrf-token", t);
         }
-        req.body(Body::from(json!({"code": "X1", "name": "X"}).to_string())).unwrap()
+        req.body(Body::from(json!({"code": "X1", "name": "X"}).to_string()))
+            .unwrap()
     };
     assert_eq!(app.send(make(None)).await.status, StatusCode::FORBIDDEN);
     let token = b.csrf.clone().unwrap();
-    assert_eq!(app.send(make(Some(&token))).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.send(make(Some(&token))).await.status,
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -223,7 +331,10 @@ async fn nothing_changes_state_on_get() {
         assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
     }
     assert!(b.get("/").await.status.is_success());
-    assert!(b.cookies.contains_key("merit_session"), "GET /sign-out did not sign out");
+    assert!(
+        b.cookies.contains_key("merit_session"),
+        "GET /sign-out did not sign out"
+    );
 }
 
 #[tokio::test]
@@ -231,21 +342,37 @@ async fn five_failures_lock_the_account_for_the_window_across_processes() {
     let app = TestApp::new().await;
     app.user(Role::Board, "board.guess").await;
     for i in 0..5 {
-        assert_eq!(sign_in_from(&app, "board.guess", "not-the-password", [198, 51, 100, i]).await, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            sign_in_from(&app, "board.guess", "not-the-password", [198, 51, 100, i]).await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
     }
-    assert_eq!(sign_in_from(&app, "board.guess", PASSWORD, [198, 51, 100, 9]).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        sign_in_from(&app, "board.guess", PASSWORD, [198, 51, 100, 9]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // A second merit process on the same database sees the same count.
-    let other = AppState::new(app.state.db.clone(), std::sync::Arc::new(app.clock.clone()), app.state.config.clone());
+    let other = AppState::new(
+        app.state.db.clone(),
+        std::sync::Arc::new(app.clock.clone()),
+        app.state.config.clone(),
+    );
     let other_router = merit::router(other);
     let mut req = Request::post("/api/session")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"login": "board.guess", "password": PASSWORD}).to_string()))
+        .body(Body::from(
+            json!({"login": "board.guess", "password": PASSWORD}).to_string(),
+        ))
         .unwrap();
-    req.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::from(([192, 0, 2, 1], 1))));
+    req.extensions_mut()
+        .insert(ConnectInfo(std::net::SocketAddr::from(([192, 0, 2, 1], 1))));
     let r = tower::ServiceExt::oneshot(other_router, req).await.unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     app.clock.advance_minutes(16);
-    assert_eq!(sign_in_from(&app, "board.guess", PASSWORD, [198, 51, 100, 9]).await, StatusCode::OK);
+    assert_eq!(
+        sign_in_from(&app, "board.guess", PASSWORD, [198, 51, 100, 9]).await,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -253,10 +380,25 @@ async fn one_address_trying_many_accounts_is_throttled() {
     let app = TestApp::new().await;
     app.user(Role::Board, "board.victim").await;
     for i in 0..30 {
-        assert_eq!(sign_in_from(&app, &format!("nobody{i}"), "whatever-pw", [198, 51, 100, 50]).await, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            sign_in_from(
+                &app,
+                &format!("nobody{i}"),
+                "whatever-pw",
+                [198, 51, 100, 50]
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
     }
-    assert_eq!(sign_in_from(&app, "board.victim", PASSWORD, [198, 51, 100, 50]).await, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(sign_in_from(&app, "board.victim", PASSWORD, [198, 51, 100, 51]).await, StatusCode::OK);
+    assert_eq!(
+        sign_in_from(&app, "board.victim", PASSWORD, [198, 51, 100, 50]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in_from(&app, "board.victim", PASSWORD, [198, 51, 100, 51]).await,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -266,13 +408,22 @@ async fn x_forwarded_for_cannot_dodge_throttling_without_a_trusted_proxy() {
         let mut req = Request::post("/api/session")
             .header(header::CONTENT_TYPE, "application/json")
             .header("x-forwarded-for", format!("10.9.9.{i}"))
-            .body(Body::from(json!({"login": format!("ghost{i}"), "password": "whatever-pw"}).to_string()))
+            .body(Body::from(
+                json!({"login": format!("ghost{i}"), "password": "whatever-pw"}).to_string(),
+            ))
             .unwrap();
-        req.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::from(([198, 51, 100, 77], 1))));
+        req.extensions_mut()
+            .insert(ConnectInfo(std::net::SocketAddr::from((
+                [198, 51, 100, 77],
+                1,
+            ))));
         app.send(req).await;
     }
     app.user(Role::Board, "board.xff").await;
-    assert_eq!(sign_in_from(&app, "board.xff", PASSWORD, [198, 51, 100, 77]).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        sign_in_from(&app, "board.xff", PASSWORD, [198, 51, 100, 77]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 #[tokio::test]
@@ -281,7 +432,14 @@ async fn unknown_account_and_wrong_password_get_the_same_answer() {
     app.user(Role::Board, "board.same").await;
     let login = |l: &'static str| {
         let app = &app;
-        async move { app.api(None).post("/api/session", json!({"login": l, "password": "wrong-password-1"})).await }
+        async move {
+            app.api(None)
+                .post(
+                    "/api/session",
+                    json!({"login": l, "password": "wrong-password-1"}),
+                )
+                .await
+        }
     };
     let unknown = login("nobody.here").await;
     let wrong = login("board.same").await;
@@ -292,19 +450,46 @@ async fn unknown_account_and_wrong_password_get_the_same_answer() {
 #[tokio::test]
 async fn every_role_is_checked_on_the_server() {
     let app = TestApp::new().await;
-    assert_eq!(app.api(None).get("/api/accounts").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.api(None).get("/api/accounts").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     for role in [Role::Candidate, Role::Board, Role::Personnel] {
         let api = app.api_as(role).await;
-        assert_eq!(api.get("/api/accounts").await.status, StatusCode::FORBIDDEN, "{role:?}");
-        assert_eq!(api.get("/api/audit").await.status, StatusCode::FORBIDDEN, "{role:?}");
-        let r = api.post("/api/accounts", json!({"username": "x.y.z", "full_name": "X", "role": "admin"})).await;
+        assert_eq!(
+            api.get("/api/accounts").await.status,
+            StatusCode::FORBIDDEN,
+            "{role:?}"
+        );
+        assert_eq!(
+            api.get("/api/audit").await.status,
+            StatusCode::FORBIDDEN,
+            "{role:?}"
+        );
+        let r = api
+            .post(
+                "/api/accounts",
+                json!({"username": "x.y.z", "full_name": "X", "role": "admin"}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{role:?} made an admin");
         let mut b = app.browser_as(role).await;
-        assert_eq!(b.get("/admin/accounts").await.status, StatusCode::FORBIDDEN, "{role:?}");
-        assert_eq!(b.get("/admin/audit").await.status, StatusCode::FORBIDDEN, "{role:?}");
+        assert_eq!(
+            b.get("/admin/accounts").await.status,
+            StatusCode::FORBIDDEN,
+            "{role:?}"
+        );
+        assert_eq!(
+            b.get("/admin/audit").await.status,
+            StatusCode::FORBIDDEN,
+            "{role:?}"
+        );
     }
     let candidate = app.api_as(Role::Candidate).await;
-    assert_eq!(candidate.get("/api/org-units").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        candidate.get("/api/org-units").await.status,
+        StatusCode::FORBIDDEN
+    );
     let r = app.browser().get("/admin/accounts").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), Some("/sign-in?next=/admin/accounts"));
@@ -317,13 +502,21 @@ async fn personnel_see_only_their_unit_subtree() {
     let district_a = app.unit("DA", Some(province)).await;
     app.unit("DA-1", Some(district_a)).await;
     app.unit("DB", Some(province)).await;
-    app.user_in(Role::Personnel, "hr.da", Some(district_a)).await;
+    app.user_in(Role::Personnel, "hr.da", Some(district_a))
+        .await;
     let hr = app.api_login("hr.da", PASSWORD).await;
     let units = hr.get("/api/org-units").await.json();
-    let mut codes: Vec<&str> = units.as_array().unwrap().iter().map(|p| p["unit"]["code"].as_str().unwrap()).collect();
+    let mut codes: Vec<&str> = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["unit"]["code"].as_str().unwrap())
+        .collect();
     codes.sort();
     assert_eq!(codes, ["DA", "DA-1"]);
-    let r = hr.post("/api/org-units", json!({"code": "NEW", "name": "New"})).await;
+    let r = hr
+        .post("/api/org-units", json!({"code": "NEW", "name": "New"}))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
@@ -331,30 +524,64 @@ async fn personnel_see_only_their_unit_subtree() {
 async fn oversized_bodies_are_refused() {
     let app = TestApp::new().await;
     let big = "x".repeat(9 * 1024 * 1024);
-    let r = app.api(None).post("/api/session", json!({"login": big, "password": "x"})).await;
-    assert!(r.status == StatusCode::PAYLOAD_TOO_LARGE || r.status == StatusCode::BAD_REQUEST, "{}", r.status);
-    assert!(r.json()["errors"][0]["detail"].as_str().unwrap().contains("too large"));
+    let r = app
+        .api(None)
+        .post("/api/session", json!({"login": big, "password": "x"}))
+        .await;
+    assert!(
+        r.status == StatusCode::PAYLOAD_TOO_LARGE || r.status == StatusCode::BAD_REQUEST,
+        "{}",
+        r.status
+    );
+    assert!(
+        r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("too large")
+    );
 }
 
 #[tokio::test]
 async fn malformed_json_gets_a_clear_400() {
     let app = TestApp::new().await;
-    let req = Request::post("/api/session").header(header::CONTENT_TYPE, "application/json").body(Body::from("{\"login\": ")).unwrap();
+    let req = Request::post("/api/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"login\": "))
+        .unwrap();
     let r = app.send(req).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let detail = r.json()["errors"][0]["detail"].as_str().unwrap().to_owned();
     assert!(detail.contains("JSON"), "{detail}");
-    let r = app.api(None).post("/api/session", json!({"login": "a"})).await;
+    let r = app
+        .api(None)
+        .post("/api/session", json!({"login": "a"}))
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.json()["errors"][0]["detail"].as_str().unwrap().contains("password"), "names the missing field");
+    assert!(
+        r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("password"),
+        "names the missing field"
+    );
 }
 
 #[tokio::test]
 async fn a_server_error_never_shows_internals() {
     let app = TestApp::new().await;
     app.user(Role::Board, "board.500").await;
-    app.state.db.execute_unprepared("DROP TABLE audit_log").await.unwrap();
-    let r = app.api(None).post("/api/session", json!({"login": "board.500", "password": PASSWORD})).await;
+    app.state
+        .db
+        .execute_unprepared("DROP TABLE audit_log")
+        .await
+        .unwrap();
+    let r = app
+        .api(None)
+        .post(
+            "/api/session",
+            json!({"login": "board.500", "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
     let body = r.text().to_lowercase();
     for leak in ["audit_log", "table", "sql", "relation", "panicked"] {
