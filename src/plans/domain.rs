@@ -168,10 +168,11 @@ pub fn exclusion(f: &ExclusionFacts, day: NaiveDate) -> Option<Exclusion> {
     if f.on_maternity_leave {
         return Some(Exclusion::MaternityLeave);
     }
-    if let Some(born) = f.youngest_child_birth {
-        if born <= day && crate::staff::domain::whole_months(born, day) < 36 {
-            return Some(Exclusion::ChildUnder36Months);
-        }
+    if let Some(born) = f.youngest_child_birth
+        && born <= day
+        && crate::staff::domain::whole_months(born, day) < 36
+    {
+        return Some(Exclusion::ChildUnder36Months);
     }
     None
 }

@@ -42,7 +42,7 @@ pub fn format_vnd(amount: i64) -> String {
     let digits = amount.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(ch);
@@ -308,10 +308,10 @@ pub fn fold(events: &[Event]) -> Result<Record, FoldError> {
     };
     let mut closed_on = None;
     for e in iter {
-        if let Some(day) = closed_on {
-            if !matches!(e.kind, EventKind::Appraisal { .. }) {
-                return Err(FoldError::Closed(day));
-            }
+        if let Some(day) = closed_on
+            && !matches!(e.kind, EventKind::Appraisal { .. })
+        {
+            return Err(FoldError::Closed(day));
         }
         match &e.kind {
             EventKind::Hire { .. } => return Err(FoldError::SecondHire(e.effective)),

@@ -306,14 +306,14 @@ pub fn to_new_staff(
             }
         };
         let national_id = Some(cell("national_id")).filter(|s| !s.is_empty());
-        if let Some(id) = &national_id {
-            if !seen_ids.insert(id.clone()) {
-                problems.push(Problem::new(
-                    *row,
-                    "national_id",
-                    Text::key("import.duplicate_id"),
-                ));
-            }
+        if let Some(id) = &national_id
+            && !seen_ids.insert(id.clone())
+        {
+            problems.push(Problem::new(
+                *row,
+                "national_id",
+                Text::key("import.duplicate_id"),
+            ));
         }
         out.push((
             *row,

@@ -544,13 +544,13 @@ pub async fn hire(
 ) -> Result<staff::Model, AppError> {
     let lk = Lookups::load(&state.db, state.now_ms()).await?;
     let (who, event) = check_new_staff(n, &lk, scope).map_err(AppError::Invalid)?;
-    if let Some(id) = &who.national_id {
-        if store::national_id_taken(&state.db, id).await? {
-            return Err(AppError::invalid(
-                "national_id",
-                Text::key("staff.national_id_taken"),
-            ));
-        }
+    if let Some(id) = &who.national_id
+        && store::national_id_taken(&state.db, id).await?
+    {
+        return Err(AppError::invalid(
+            "national_id",
+            Text::key("staff.national_id_taken"),
+        ));
     }
     let now = state.now_ms();
     let txn = state.db.begin().await?;
@@ -804,13 +804,13 @@ pub async fn import(
     for (row, n) in &rows {
         match check_new_staff(n, &lk, scope) {
             Ok((who, event)) => {
-                if let Some(id) = &who.national_id {
-                    if store::national_id_taken(&state.db, id).await? {
-                        problems.push(imp::problem_from_field(
-                            *row,
-                            &FieldError::new("national_id", Text::key("staff.national_id_taken")),
-                        ));
-                    }
+                if let Some(id) = &who.national_id
+                    && store::national_id_taken(&state.db, id).await?
+                {
+                    problems.push(imp::problem_from_field(
+                        *row,
+                        &FieldError::new("national_id", Text::key("staff.national_id_taken")),
+                    ));
                 }
                 ready.push((who, event));
             }

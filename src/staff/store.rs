@@ -30,7 +30,7 @@ pub async fn scales(db: &impl ConnectionTrait) -> Result<Vec<Scale>, DbErr> {
         .into_iter()
         .map(to_scale)
         .collect();
-    all.sort_by(|a, b| b.first.cmp(&a.first));
+    all.sort_by_key(|s| std::cmp::Reverse(s.first));
     Ok(all)
 }
 
