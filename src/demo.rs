@@ -95,6 +95,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("demo account {username}: {e}"))?;
     }
+    crate::staff::demo::load(state).await?;
     println!("Demo data loaded. Sign in at /sign-in with password {DEMO_PASSWORD:?} as:");
     for (username, _, role, unit) in ACCOUNTS {
         println!(

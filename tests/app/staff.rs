@@ -738,3 +738,68 @@ async fn openapi_lists_the_staff_and_plan_endpoints() {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
 }
+
+#[tokio::test]
+async fn demo_loads_a_province_of_staff_and_plans_once() {
+    let app = TestApp::new().await;
+    merit::demo::load(&app.state).await.expect("demo loads");
+    let admin = app.api_as(Role::Admin).await;
+    let staff = admin.get("/api/staff").await.json();
+    let count = staff.as_array().unwrap().len();
+    assert!((180..=230).contains(&count), "{count} demo staff");
+    merit::demo::load(&app.state)
+        .await
+        .expect("demo loads again");
+    assert_eq!(
+        admin
+            .get("/api/staff")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        count,
+        "loading twice adds no one"
+    );
+    let plans = admin.get("/api/plans").await.json();
+    let statuses: Vec<&str> = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 2);
+    assert!(statuses.contains(&"submitted") && statuses.contains(&"approved"));
+    let hb = merit::org_units::store::find_by_code(&app.state.db, "HB")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert!(
+        merit::plans::recruitment_cap(&app.state, hb, 2027)
+            .await
+            .unwrap()
+            .is_some(),
+        "the approved plan caps HB's hiring"
+    );
+    // The province's officer approves the district's submitted plan.
+    let top = app
+        .api_login(merit::staff::demo::APPROVER, merit::demo::DEMO_PASSWORD)
+        .await;
+    let pending = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["status"] == "submitted")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let view = top.get(&format!("/api/plans/{pending}")).await.json();
+    assert!(!view["people"].as_array().unwrap().is_empty());
+    assert_eq!(
+        top.post(&format!("/api/plans/{pending}/approve"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
