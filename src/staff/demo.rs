@@ -29,7 +29,7 @@ pub const APPROVER: &str = "demo.personnel.tinh";
 const POSITIONS: &[(&str, &str, &str, &str, i32)] = &[
     ("TINH", "Chánh Văn phòng", "leadership", "A2.1", 1),
     ("TINH", "Phó Chánh Văn phòng", "leadership", "A2.1", 2),
-    ("TINH", "Chuyên viên tổng hợp", "professional", "A1", 14),
+    ("TINH", "Chuyên viên tổng hợp", "professional", "A1", 17),
     ("TINH", "Văn thư - lưu trữ", "support", "B", 4),
     ("SNV", "Giám đốc Sở", "leadership", "A3.1", 1),
     ("SNV", "Phó Giám đốc Sở", "leadership", "A2.1", 3),
