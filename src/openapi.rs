@@ -23,6 +23,7 @@ use crate::{accounts, audit, org_units, plans, staff};
         audit::routes::list,
         staff::api::grades,
         staff::api::base_salaries,
+        staff::api::set_base_salary,
         staff::api::list_positions,
         staff::api::create_position,
         staff::api::get_position,

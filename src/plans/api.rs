@@ -256,7 +256,7 @@ pub async fn cap(
     Ok(axum::Json(Cap {
         unit_id: q.unit_id,
         year: q.year,
-        allowed_hires: service::recruitment_cap(&state, q.unit_id, q.year).await?,
+        allowed_hires: service::recruitment_cap(&state.db, q.unit_id, q.year).await?,
     }))
 }
 

@@ -646,24 +646,25 @@ pub fn payout_for(
     )
 }
 
-pub async fn view(state: &AppState, p: &plan::Model) -> Result<PlanView, AppError> {
-    let db = &state.db;
-    let names = org_units::store::names(db).await?;
+/// The plan's projection per unit and year, from its baseline, targets and
+/// people and the staff records as they stand. Depends on nothing but the
+/// database, so campaigns can call it through [`recruitment_cap`].
+pub async fn projection(
+    db: &impl ConnectionTrait,
+    p: &plan::Model,
+) -> Result<Vec<ProjectionRow>, DbErr> {
     let units = store::units(db, p.id).await?;
     let targets = store::targets(db, p.id).await?;
     let people = store::people(db, p.id).await?;
     let base = staff_store::base_table(db).await?;
-    let rule = rule_of(p);
-    let unit_ids: Vec<i32> = units.iter().map(|u| u.org_unit_id).collect();
     let staff_rows = staff_store::list(
         db,
         &staff_store::StaffFilter {
-            units: Some(unit_ids.clone()),
+            units: Some(units.iter().map(|u| u.org_unit_id).collect()),
             ..Default::default()
         },
     )
     .await?;
-    let by_id: HashMap<i32, &staff::Model> = staff_rows.iter().map(|s| (s.id, s)).collect();
     let proposed: HashMap<i32, i32> = people.iter().map(|x| (x.staff_id, x.year)).collect();
     let kind = TargetKind::parse(&p.target_kind).unwrap_or(TargetKind::Percent);
     let input = ProjectionInput {
@@ -715,6 +716,28 @@ pub async fn view(state: &AppState, p: &plan::Model) -> Result<PlanView, AppErro
             .collect(),
     };
     let projection = domain::project(&input);
+    Ok(projection)
+}
+
+pub async fn view(state: &AppState, p: &plan::Model) -> Result<PlanView, AppError> {
+    let db = &state.db;
+    let names = org_units::store::names(db).await?;
+    let units = store::units(db, p.id).await?;
+    let targets = store::targets(db, p.id).await?;
+    let people = store::people(db, p.id).await?;
+    let base = staff_store::base_table(db).await?;
+    let rule = rule_of(p);
+    let unit_ids: Vec<i32> = units.iter().map(|u| u.org_unit_id).collect();
+    let staff_rows = staff_store::list(
+        db,
+        &staff_store::StaffFilter {
+            units: Some(unit_ids.clone()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let by_id: HashMap<i32, &staff::Model> = staff_rows.iter().map(|s| (s.id, s)).collect();
+    let projection = projection(db, p).await?;
     let totals = domain::totals(&projection);
     let today_base = base_salary_on(&base, today(state.now_ms()));
     Ok(PlanView {
@@ -780,11 +803,11 @@ pub async fn view(state: &AppState, p: &plan::Model) -> Result<PlanView, AppErro
 /// and retirement). `None` when no approved plan covers the unit and year — the
 /// cap does not apply and only vacancies limit hiring. Campaigns call this.
 pub async fn recruitment_cap(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     unit_id: i32,
     year: i32,
-) -> Result<Option<i32>, AppError> {
-    let covering = store::plans_covering(&state.db, unit_id).await?;
+) -> Result<Option<i32>, DbErr> {
+    let covering = store::plans_covering(db, unit_id).await?;
     // The most recently approved plan wins.
     let Some(p) = covering
         .into_iter()
@@ -798,8 +821,8 @@ pub async fn recruitment_cap(
     else {
         return Ok(None);
     };
-    let v = view(state, &p).await?;
-    Ok(v.projection
+    Ok(projection(db, &p)
+        .await?
         .iter()
         .find(|r| r.unit_id == Some(unit_id) && r.year == year)
         .map(|r| r.cap))

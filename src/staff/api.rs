@@ -22,7 +22,10 @@ use crate::web::{AppError, AuthUser, Json};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/grades", get(grades))
-        .route("/api/base-salaries", get(base_salaries))
+        .route(
+            "/api/base-salaries",
+            get(base_salaries).post(set_base_salary),
+        )
         .route("/api/positions", get(list_positions).post(create_position))
         .route(
             "/api/positions/{id}",
@@ -60,6 +63,57 @@ pub async fn base_salaries(
     AuthUser(user): AuthUser,
 ) -> Result<axum::Json<Vec<BaseSalary>>, AppError> {
     scope::of(&state.db, &user).await?;
+    Ok(axum::Json(
+        store::base_salaries(&state.db)
+            .await?
+            .into_iter()
+            .map(|b| BaseSalary {
+                effective_from: b.effective_from,
+                amount_vnd: b.amount_vnd,
+                note: b.note,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewBaseSalary {
+    /// YYYY-MM-DD
+    pub effective_from: String,
+    pub amount_vnd: i64,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[utoipa::path(post, path = "/api/base-salaries", tag = "staff", request_body = NewBaseSalary,
+    responses((status = 200, body = [BaseSalary], description = "the table after the change (administrators only)"), (status = 403), (status = 422)))]
+pub async fn set_base_salary(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Json(n): Json<NewBaseSalary>,
+) -> Result<axum::Json<Vec<BaseSalary>>, AppError> {
+    user.require(&[crate::accounts::domain::Role::Admin])?;
+    let from = service::parse_date(&n.effective_from)
+        .ok_or_else(|| AppError::invalid("effective_from", Text::key("staff.bad_date")))?;
+    if !(100_000..=1_000_000_000).contains(&n.amount_vnd) {
+        return Err(AppError::invalid(
+            "amount_vnd",
+            Text::key("staff.bad_base_salary"),
+        ));
+    }
+    let note: String = n.note.trim().chars().take(200).collect();
+    let now = state.now_ms();
+    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+    store::set_base_salary(&txn, from, n.amount_vnd, &note).await?;
+    crate::audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        crate::audit::Entry::new("base_salary_set", format!("base salary from {from}"))
+            .detail(format!("{} VND {note}", n.amount_vnd)),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(axum::Json(
         store::base_salaries(&state.db)
             .await?

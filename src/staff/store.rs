@@ -336,3 +336,39 @@ pub async fn append_event(
     m.update(db).await?;
     Ok(record)
 }
+
+/// Sets the base salary from a date: a new row, or the row of that date corrected.
+pub async fn set_base_salary(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    amount_vnd: i64,
+    note: &str,
+) -> Result<(), DbErr> {
+    match base_salary::Entity::find()
+        .filter(base_salary::Column::EffectiveFrom.eq(from))
+        .one(db)
+        .await?
+    {
+        Some(row) => {
+            base_salary::ActiveModel {
+                id: Set(row.id),
+                amount_vnd: Set(amount_vnd),
+                note: Set(note.to_owned()),
+                ..Default::default()
+            }
+            .update(db)
+            .await?;
+        }
+        None => {
+            base_salary::ActiveModel {
+                effective_from: Set(from),
+                amount_vnd: Set(amount_vnd),
+                note: Set(note.to_owned()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -456,12 +456,12 @@ async fn streamlining_plan_goes_from_draft_to_carried_out() {
         StatusCode::OK
     );
     // The cap campaigns will read: 50% of 2027's departures (1) rounds to 0; 2026 has one retirement → 0.
-    let cap = merit::plans::recruitment_cap(&app.state, p.ha, 2027)
+    let cap = merit::plans::recruitment_cap(&app.state.db, p.ha, 2027)
         .await
         .unwrap();
     assert_eq!(cap, Some(0));
     assert_eq!(
-        merit::plans::recruitment_cap(&app.state, p.hb, 2027)
+        merit::plans::recruitment_cap(&app.state.db, p.hb, 2027)
             .await
             .unwrap(),
         None
@@ -776,7 +776,7 @@ async fn demo_loads_a_province_of_staff_and_plans_once() {
         .unwrap()
         .id;
     assert!(
-        merit::plans::recruitment_cap(&app.state, hb, 2027)
+        merit::plans::recruitment_cap(&app.state.db, hb, 2027)
             .await
             .unwrap()
             .is_some(),
@@ -801,5 +801,125 @@ async fn demo_loads_a_province_of_staff_and_plans_once() {
             .await
             .status,
         StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn administrators_correct_the_base_salary_table_and_pay_follows() {
+    let app = TestApp::new().await;
+    let p = province(&app).await;
+    let ha = personnel(&app, "nv.ha", p.ha).await;
+    let id = hire(
+        &ha,
+        person(p.ha, "Lương Văn Mới", "001080000401", "male", "1980-01-01"),
+    )
+    .await;
+    assert_eq!(
+        ha.post(
+            "/api/base-salaries",
+            json!({"effective_from": "2026-07-01", "amount_vnd": 2_530_000})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let admin = app.api_as(Role::Admin).await;
+    let r = admin
+        .post(
+            "/api/base-salaries",
+            json!({"effective_from": "2026-07-01", "amount_vnd": 2_530_000, "note": "test"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json().as_array().unwrap().len(), 8);
+    // 3.00 × 2,530,000 from July 2026 (the test clock is in November 2026).
+    assert_eq!(
+        ha.get(&format!("/api/staff/{id}")).await.json()["staff"]["monthly_pay_vnd"],
+        7_590_000
+    );
+    let r = admin
+        .post(
+            "/api/base-salaries",
+            json!({"effective_from": "2026-07-01", "amount_vnd": 5}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        admin.get("/api/audit?action=base_salary_set").await.json()["total"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn another_unit_cannot_touch_a_plan() {
+    let app = TestApp::new().await;
+    let p = province(&app).await;
+    let ha = personnel(&app, "nv.ha", p.ha).await;
+    let hb = personnel(&app, "nv.hb", p.hb).await;
+    let someone = hire(
+        &ha,
+        person(p.ha, "Người A", "001080000501", "male", "1970-01-01"),
+    )
+    .await;
+    let plan = draft_plan(&ha, p.ha, &[p.ha]).await;
+    let r = ha.post(&format!("/api/plans/{plan}/people"), json!({"staff_id": someone, "year": 2027, "category": "reorganisation", "exit_route": "early_retirement"})).await;
+    let person_id = r.json()["people"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        hb.put(
+            &format!("/api/plans/{plan}/targets"),
+            json!({"targets": []})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(hb.post(&format!("/api/plans/{plan}/people"), json!({"staff_id": someone, "year": 2027, "category": "other", "exit_route": "resignation"})).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        hb.delete(&format!("/api/plans/{plan}/people/{person_id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        hb.post(&format!("/api/plans/{plan}/submit"), json!({}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        hb.post(
+            &format!("/api/plans/{plan}/carry-out"),
+            json!({"year": 2027, "effective_date": "2026-12-01"})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        hb.get(&format!("/api/recruitment-cap?unit_id={}&year=2027", p.ha))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        hb.get("/api/plans")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // A plan cannot cover a sibling unit either.
+    let r = ha.post("/api/plans", json!({"org_unit_id": p.ha, "title": "x", "first_year": 2026, "last_year": 2027, "unit_ids": [p.ha, p.hb], "target_kind": "count"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // And the owner cannot carry out before approval.
+    assert_eq!(
+        ha.post(
+            &format!("/api/plans/{plan}/carry-out"),
+            json!({"year": 2027, "effective_date": "2026-12-01"})
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
     );
 }
