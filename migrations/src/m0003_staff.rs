@@ -16,7 +16,7 @@ enum OrgUnits {
 }
 
 #[derive(DeriveIden)]
-enum Grades {
+enum SalaryGrades {
     Table,
     Code,
     NameVi,
@@ -209,29 +209,29 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
             Table::create()
-                .table(Grades::Table)
-                .col(string_len(Grades::Code, 16).primary_key())
-                .col(string_len(Grades::NameVi, 100))
-                .col(string_len(Grades::NameEn, 100))
-                .col(integer(Grades::FirstCoefficient))
-                .col(integer(Grades::Increment))
-                .col(integer(Grades::Steps))
-                .col(integer(Grades::StepMonths))
+                .table(SalaryGrades::Table)
+                .col(string_len(SalaryGrades::Code, 16).primary_key())
+                .col(string_len(SalaryGrades::NameVi, 100))
+                .col(string_len(SalaryGrades::NameEn, 100))
+                .col(integer(SalaryGrades::FirstCoefficient))
+                .col(integer(SalaryGrades::Increment))
+                .col(integer(SalaryGrades::Steps))
+                .col(integer(SalaryGrades::StepMonths))
                 .to_owned(),
         )
         .await?;
         for (code, vi, en, first, inc, steps, months) in GRADES {
             m.exec_stmt(
                 Query::insert()
-                    .into_table(Grades::Table)
+                    .into_table(SalaryGrades::Table)
                     .columns([
-                        Grades::Code,
-                        Grades::NameVi,
-                        Grades::NameEn,
-                        Grades::FirstCoefficient,
-                        Grades::Increment,
-                        Grades::Steps,
-                        Grades::StepMonths,
+                        SalaryGrades::Code,
+                        SalaryGrades::NameVi,
+                        SalaryGrades::NameEn,
+                        SalaryGrades::FirstCoefficient,
+                        SalaryGrades::Increment,
+                        SalaryGrades::Steps,
+                        SalaryGrades::StepMonths,
                     ])
                     .values_panic([
                         (*code).into(),
@@ -291,7 +291,7 @@ impl MigrationTrait for Migration {
                 ))
                 .foreign_key(&mut fk(
                     (Positions::Table, Positions::GradeCode),
-                    (Grades::Table, Grades::Code),
+                    (SalaryGrades::Table, SalaryGrades::Code),
                 ))
                 .to_owned(),
         )
@@ -339,7 +339,7 @@ impl MigrationTrait for Migration {
                 ))
                 .foreign_key(&mut fk(
                     (Staff::Table, Staff::GradeCode),
-                    (Grades::Table, Grades::Code),
+                    (SalaryGrades::Table, SalaryGrades::Code),
                 ))
                 .to_owned(),
         )
@@ -534,7 +534,7 @@ impl MigrationTrait for Migration {
             Staff::Table.into_iden(),
             Positions::Table.into_iden(),
             BaseSalaries::Table.into_iden(),
-            Grades::Table.into_iden(),
+            SalaryGrades::Table.into_iden(),
         ] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }

@@ -4,7 +4,7 @@ pub mod grade {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "grades")]
+    #[sea_orm(table_name = "salary_grades")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub code: String,
