@@ -156,6 +156,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
     load_banks(state, &actor).await?;
     load_campaign(state).await?;
     load_paper(state).await?;
+    crate::staff::demo::load(state).await?;
     println!("Demo data loaded. Sign in at /sign-in with password {DEMO_PASSWORD:?} as:");
     for (username, _, role, unit) in ACCOUNTS {
         println!(

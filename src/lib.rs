@@ -16,6 +16,8 @@ pub mod exams;
 pub mod grading;
 pub mod openapi;
 pub mod org_units;
+pub mod plans;
+pub mod staff;
 pub mod rules;
 pub mod state;
 pub mod web;
@@ -40,6 +42,8 @@ pub fn router(state: AppState) -> Router {
         .merge(exams::router())
         .merge(banks::router())
         .merge(audit::routes::router())
+        .merge(staff::router())
+        .merge(plans::router())
         .merge(web::assets::router())
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::document))

@@ -101,6 +101,11 @@ impl Tr {
     pub fn locale(&self) -> &'static str {
         self.0.code()
     }
+
+    /// The label of a stored enum value (`active`, `civil_servant`, …): `enum.<value>`.
+    pub fn label(&self, value: &str) -> String {
+        lookup(self.0, &format!("enum.{value}"))
+    }
 }
 
 /// A message that can be shown in either language: a catalog key with named

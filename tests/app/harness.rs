@@ -281,6 +281,10 @@ impl Api<'_> {
         self.request(Method::POST, path, Some(body)).await
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> TestResponse {
+        self.request(Method::PUT, path, Some(body)).await
+    }
+
     pub async fn patch(&self, path: &str, body: Value) -> TestResponse {
         self.request(Method::PATCH, path, Some(body)).await
     }

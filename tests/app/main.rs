@@ -12,3 +12,4 @@ mod org_units;
 mod papers;
 mod platform;
 mod security;
+mod staff;
