@@ -154,9 +154,9 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("demo account {username}: {e}"))?;
     }
     load_banks(state, &actor).await?;
+    crate::staff::demo::load(state).await?;
     load_campaign(state).await?;
     load_paper(state).await?;
-    crate::staff::demo::load(state).await?;
     println!("Demo data loaded. Sign in at /sign-in with password {DEMO_PASSWORD:?} as:");
     for (username, _, role, unit) in ACCOUNTS {
         println!(
@@ -172,31 +172,31 @@ pub const DEMO_CAMPAIGN: &str = "Tuyển dụng công chức tỉnh Demo năm 20
 
 /// (full name, national ID, position code, priority category)
 const APPLICANTS: &[(&str, &str, &str, Option<&str>)] = &[
-    ("Nguyễn Thị Hồng Nhung", "001196000101", "PC-01", None),
+    ("Nguyễn Thị Hồng Nhung", "001196000101", "TCBC-01", None),
     (
         "Trần Quốc Bảo",
         "001095000102",
-        "PC-01",
+        "TCBC-01",
         Some("child_of_martyr_invalid_or_hero"),
     ),
-    ("Lê Minh Châu", "001197000103", "PC-01", None),
+    ("Lê Minh Châu", "001197000103", "TCBC-01", None),
     (
         "Phạm Văn Dũng",
         "001094000104",
-        "PC-01",
+        "TCBC-01",
         Some("completed_service"),
     ),
-    ("Hoàng Thị Thu Hà", "001198000105", "PC-01", None),
-    ("Vũ Đức Huy", "001093000106", "TC-01", None),
+    ("Hoàng Thị Thu Hà", "001198000105", "TCBC-01", None),
+    ("Vũ Đức Huy", "001093000106", "TDKT-01", None),
     (
         "Đặng Thị Lan Anh",
         "001199000107",
-        "TC-01",
+        "TDKT-01",
         Some("ethnic_minority"),
     ),
-    ("Bùi Văn Khánh", "001092000108", "TC-01", None),
-    ("Đỗ Thị Mai", "001196000109", "TC-01", None),
-    ("Ngô Thanh Tùng", "001095000110", "TC-01", None),
+    ("Bùi Văn Khánh", "001092000108", "TDKT-01", None),
+    ("Đỗ Thị Mai", "001196000109", "TDKT-01", None),
+    ("Ngô Thanh Tùng", "001095000110", "TDKT-01", None),
 ];
 
 /// A published recruitment campaign of the Department of Home Affairs under
@@ -223,6 +223,37 @@ async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
         .map(|c| c.code)
         .collect();
     let now = state.now_ms();
+    // Each campaign position recruits for a job position of the department in
+    // the staff records, within its vacancies and the recruitment cap.
+    let titles = |code: &str| {
+        if code == "TCBC-01" {
+            "Chuyên viên tổ chức biên chế"
+        } else {
+            "Chuyên viên thi đua khen thưởng"
+        }
+    };
+    let job_positions = crate::staff::store::positions(&state.db, Some(&[unit.id])).await?;
+    let year = chrono::DateTime::from_timestamp_millis(now)
+        .map(|t| chrono::Datelike::year(&t))
+        .unwrap_or(2026);
+    let mut jobs = Vec::new();
+    for code in ["TCBC-01", "TDKT-01"] {
+        let job = job_positions
+            .iter()
+            .find(|j| j.title == titles(code))
+            .map(|j| j.id);
+        let limit = match job {
+            Some(id) => {
+                let vacancies = crate::staff::store::vacancies(&state.db, id)
+                    .await?
+                    .unwrap_or(0);
+                let cap = crate::plans::service::recruitment_cap(&state.db, unit.id, year).await?;
+                crate::campaigns::domain::quota_limit(vacancies, cap)
+            }
+            None => 2,
+        };
+        jobs.push((code, job, limit.clamp(1, 2)));
+    }
     // Hash outside the transaction: it is the slow part.
     let hash = state.hasher.hash(DEMO_PASSWORD).await?;
     let txn = state.db.begin().await?;
@@ -237,10 +268,11 @@ async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
             applies_until_ms: now + 30 * 86_400_000,
             created_by: personnel.id,
         },
-        &[
-            ("PC-01".into(), "Chuyên viên pháp chế".into(), 2),
-            ("TC-01".into(), "Chuyên viên tổ chức cán bộ".into(), 2),
-        ],
+        &jobs.iter().map(|(_, id, _)| *id).collect::<Vec<_>>(),
+        &jobs
+            .iter()
+            .map(|(code, _, quota)| (code.to_string(), titles(code).to_owned(), *quota))
+            .collect::<Vec<_>>(),
         now,
     )
     .await?;
@@ -255,7 +287,7 @@ async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
     };
     let mut candidates = Vec::new();
     if let Some(demo) = store::find_by_username(&txn, "demo.candidate").await? {
-        candidates.push((demo.id, "PC-01", None::<&str>));
+        candidates.push((demo.id, "TCBC-01", None::<&str>));
     }
     for (i, (name, national_id, position, priority)) in APPLICANTS.iter().enumerate() {
         let email = format!("thisinh{:02}@example.vn", i + 1);

@@ -17,8 +17,8 @@ pub mod grading;
 pub mod openapi;
 pub mod org_units;
 pub mod plans;
-pub mod staff;
 pub mod rules;
+pub mod staff;
 pub mod state;
 pub mod web;
 

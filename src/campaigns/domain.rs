@@ -165,6 +165,22 @@ pub fn check_campaign(d: &CampaignDraft) -> Vec<(&'static str, Text)> {
     errors
 }
 
+/// How many places of a job position a recruitment may fill: its vacancies,
+/// and no more than the recruitment cap of the approved streamlining plan when
+/// one covers the unit (Decree 113/2018: half the places freed).
+pub fn quota_limit(vacancies: i32, cap: Option<i32>) -> i32 {
+    let v = vacancies.max(0);
+    cap.map_or(v, |c| v.min(c.max(0)))
+}
+
+/// An override of the limit needs a reason someone can audit later.
+pub fn override_reason(reason: Option<&str>) -> Option<String> {
+    reason
+        .map(str::trim)
+        .filter(|r| r.chars().count() >= 10)
+        .map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +241,20 @@ mod tests {
                 "positions"
             ]
         );
+    }
+
+    #[test]
+    fn quota_is_limited_by_vacancies_and_the_plans_cap() {
+        assert_eq!(quota_limit(5, None), 5);
+        assert_eq!(quota_limit(5, Some(2)), 2, "the cap binds");
+        assert_eq!(quota_limit(1, Some(4)), 1, "vacancies bind");
+        assert_eq!(
+            quota_limit(-3, None),
+            0,
+            "an overstaffed position has no place"
+        );
+        assert_eq!(override_reason(Some("  gấp  ")), None);
+        assert!(override_reason(Some("UBND tỉnh cho phép tại QĐ 12/2026")).is_some());
     }
 
     #[test]

@@ -108,6 +108,36 @@ struct NewPage {
     presets: Vec<Choice>,
     form: NewCampaignForm,
     errors: Vec<String>,
+    jobs: Vec<JobRow>,
+}
+
+/// A job position personnel may recruit for, with its vacancies.
+pub struct JobRow {
+    pub id: i32,
+    pub unit: String,
+    pub title: String,
+    pub vacancies: i32,
+}
+
+async fn job_rows(
+    state: &AppState,
+    user: &crate::web::CurrentUser,
+) -> Result<Vec<JobRow>, AppError> {
+    let scope = org_units::store::scope_of(&state.db, user).await?;
+    let names = org_units::store::names(&state.db).await?;
+    let mut rows = Vec::new();
+    for j in crate::staff::store::positions(&state.db, scope.as_deref()).await? {
+        let vacancies = crate::staff::store::vacancies(&state.db, j.id)
+            .await?
+            .unwrap_or(0);
+        rows.push(JobRow {
+            id: j.id,
+            unit: names.get(&j.org_unit_id).cloned().unwrap_or_default(),
+            title: j.title,
+            vacancies,
+        });
+    }
+    Ok(rows)
 }
 
 #[derive(Deserialize, Default)]
@@ -118,8 +148,10 @@ struct NewCampaignForm {
     preset: String,
     applies_from: String,
     applies_until: String,
-    /// One position per line: `CODE | Title | quota`.
+    /// One position per line: `CODE | Title | quota | job position id`.
     positions: String,
+    #[serde(default)]
+    quota_override_reason: String,
 }
 
 async fn unit_options(
@@ -151,12 +183,14 @@ async fn new_page(
         positions: "CV-01 | Chuyên viên | 2".into(),
         ..Default::default()
     };
+    let jobs = job_rows(&state, &user).await?;
     render(NewPage {
         s,
         units,
         presets: rules::preset_choices(),
         form,
         errors: vec![],
+        jobs,
     })
 }
 
@@ -171,6 +205,9 @@ fn parse_positions(text: &str) -> Vec<PositionInput> {
                 code: parts.first().copied().unwrap_or_default().to_owned(),
                 title: parts.get(1).copied().unwrap_or_default().to_owned(),
                 quota: parts.get(2).and_then(|q| q.parse().ok()).unwrap_or(0),
+                job_position_id: parts
+                    .get(3)
+                    .and_then(|j| j.trim_start_matches('#').parse().ok()),
             }
         })
         .collect()
@@ -190,6 +227,7 @@ async fn create(
         org_unit_id: form.org_unit_id.parse().unwrap_or(0),
         preset: form.preset.clone(),
         rule_set: None,
+        quota_override_reason: Some(form.quota_override_reason.clone()),
         applies_from_ms: parse_local_input(&form.applies_from, offset).unwrap_or(0),
         applies_until_ms: parse_local_input(&form.applies_until, offset).unwrap_or(0),
         positions: parse_positions(&form.positions),
@@ -199,12 +237,14 @@ async fn create(
         Err(e) => {
             let errors = messages(e, &s)?;
             let units = unit_options(&state, &user).await?;
+            let jobs = job_rows(&state, &user).await?;
             let page = NewPage {
                 s,
                 units,
                 presets: rules::preset_choices(),
                 form,
                 errors,
+                jobs,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
         }

@@ -1,6 +1,7 @@
 //! Campaign and application flows shared by the HTML pages and the JSON API.
 //! Each change writes its audit entry.
 
+use chrono::Datelike;
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
@@ -21,6 +22,10 @@ pub struct PositionInput {
     pub code: String,
     pub title: String,
     pub quota: i32,
+    /// The job position (staff records) this recruits for; its vacancies and
+    /// the unit's recruitment cap limit the quota.
+    #[serde(default)]
+    pub job_position_id: Option<i32>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -40,6 +45,10 @@ pub struct CampaignInput {
     pub applies_from_ms: i64,
     pub applies_until_ms: i64,
     pub positions: Vec<PositionInput>,
+    /// Needed (10+ characters) to set a quota above what vacancies and the
+    /// recruitment cap allow; recorded in the audit log.
+    #[serde(default)]
+    pub quota_override_reason: Option<String>,
 }
 
 /// Personnel act on campaigns of their unit subtree; administrators on all.
@@ -69,6 +78,53 @@ pub async fn managed_campaign(
         .ok_or(AppError::NotFound)?;
     check_unit_access(state, user, c.org_unit_id).await?;
     Ok(c)
+}
+
+/// Quotas above what a linked job position may take: its vacancies, within the
+/// recruitment cap of the unit's approved streamlining plan for that year.
+/// Returns one message per position over the limit; links to unknown or
+/// out-of-scope positions are errors.
+async fn quota_overrides(
+    state: &AppState,
+    scope: &Option<Vec<i32>>,
+    input: &CampaignInput,
+    year: i32,
+    errors: &mut Vec<FieldError>,
+) -> Result<Vec<Text>, AppError> {
+    let mut over = Vec::new();
+    if input.kind != CampaignKind::Recruitment {
+        return Ok(over);
+    }
+    for p in &input.positions {
+        let Some(job) = p.job_position_id else {
+            continue;
+        };
+        let position = crate::staff::store::position(&state.db, job).await?;
+        let Some(position) = position.filter(|j| org_units::store::in_scope(scope, j.org_unit_id))
+        else {
+            errors.push(FieldError::new(
+                "positions",
+                Text::key("campaigns.bad_job_position").with("code", &p.code),
+            ));
+            continue;
+        };
+        let vacancies = crate::staff::store::vacancies(&state.db, job)
+            .await?
+            .unwrap_or(0);
+        let cap =
+            crate::plans::service::recruitment_cap(&state.db, position.org_unit_id, year).await?;
+        let limit = domain::quota_limit(vacancies, cap);
+        if p.quota > limit {
+            over.push(
+                Text::key("campaigns.quota_over_limit")
+                    .with("code", &p.code)
+                    .with("quota", p.quota)
+                    .with("vacancies", vacancies)
+                    .with("cap", cap.map_or_else(|| "—".to_owned(), |c| c.to_string())),
+            );
+        }
+    }
+    Ok(over)
 }
 
 pub async fn create_campaign(
@@ -111,6 +167,19 @@ pub async fn create_campaign(
             preset
         }
     };
+    let scope = org_units::store::scope_of(&state.db, user).await?;
+    let year = chrono::DateTime::from_timestamp_millis(input.applies_from_ms)
+        .map(|t| t.year())
+        .unwrap_or(2026);
+    let overrides = quota_overrides(state, &scope, input, year, &mut errors).await?;
+    let reason = domain::override_reason(input.quota_override_reason.as_deref());
+    if !overrides.is_empty() && reason.is_none() {
+        errors.extend(
+            overrides
+                .iter()
+                .map(|o| FieldError::new("positions", o.clone())),
+        );
+    }
     let (Some(rule_set_json), true) = (rule_set, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
     };
@@ -127,10 +196,26 @@ pub async fn create_campaign(
             applies_until_ms: input.applies_until_ms,
             created_by: user.id,
         },
+        &input
+            .positions
+            .iter()
+            .map(|p| p.job_position_id)
+            .collect::<Vec<_>>(),
         &positions,
         now,
     )
     .await?;
+    if let (false, Some(reason)) = (overrides.is_empty(), &reason) {
+        let what: Vec<String> = overrides.iter().map(Text::english).collect();
+        audit::record(
+            &txn,
+            now,
+            &user.actor(),
+            Entry::new("quota_override", format!("campaign {}", c.id))
+                .detail(format!("{reason} — {}", what.join("; "))),
+        )
+        .await?;
+    }
     audit::record(
         &txn,
         now,

@@ -23,6 +23,7 @@ pub struct NewCampaign {
 pub async fn insert_campaign(
     db: &impl ConnectionTrait,
     c: NewCampaign,
+    job_positions: &[Option<i32>],
     positions: &[(String, String, i32)],
     now_ms: i64,
 ) -> Result<campaign::Model, DbErr> {
@@ -40,13 +41,13 @@ pub async fn insert_campaign(
     }
     .insert(db)
     .await?;
-    for (code, title, quota) in positions {
+    for (i, (code, title, quota)) in positions.iter().enumerate() {
         position::ActiveModel {
             campaign_id: Set(row.id),
             code: Set(code.clone()),
             title: Set(title.trim().to_owned()),
             quota: Set(*quota),
-            job_position_id: Set(None),
+            job_position_id: Set(job_positions.get(i).copied().flatten()),
             ..Default::default()
         }
         .insert(db)

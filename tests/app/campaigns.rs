@@ -563,3 +563,59 @@ async fn a_custom_rule_set_is_validated_and_stored() {
         .json();
     assert_eq!(stored["rule_set"]["name"], "Quy chế riêng của tỉnh");
 }
+
+#[tokio::test]
+async fn a_quota_above_the_job_positions_vacancies_needs_an_audited_override() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let job = w
+        .hr_a
+        .post("/api/positions", json!({"org_unit_id": w.unit_a, "title": "Chuyên viên", "group": "professional", "grade": "A1", "headcount": 3}))
+        .await;
+    assert_eq!(job.status, StatusCode::CREATED, "{}", job.text());
+    let job_id = job.json()["id"].as_i64().unwrap();
+    let mut c = campaign(w.unit_a);
+    c["positions"] =
+        json!([{"code": "CV-01", "title": "Chuyên viên", "quota": 5, "job_position_id": job_id}]);
+    let r = w.hr_a.post("/api/campaigns", c.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let detail = r.json()["errors"][0]["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("CV-01") && detail.contains("quota of 5") && detail.contains("3 vacancies"),
+        "{detail}"
+    );
+    c["positions"][0]["quota"] = json!(3);
+    assert_eq!(
+        w.hr_a.post("/api/campaigns", c.clone()).await.status,
+        StatusCode::CREATED,
+        "within vacancies"
+    );
+    c["positions"][0]["quota"] = json!(5);
+    c["quota_override_reason"] = json!("Chủ tịch UBND tỉnh đồng ý tại văn bản 45/UBND");
+    assert_eq!(
+        w.hr_a.post("/api/campaigns", c.clone()).await.status,
+        StatusCode::CREATED,
+        "with a reason"
+    );
+    let admin = app.api_as(Role::Admin).await;
+    let audit = admin.get("/api/audit?action=quota_override").await.json();
+    assert_eq!(audit["total"], 1);
+    assert!(
+        audit["items"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("45/UBND")
+    );
+    // Another unit's officer cannot recruit for unit A's job position.
+    let mut theirs = campaign(app.unit("B", None).await);
+    theirs["positions"] =
+        json!([{"code": "CV-01", "title": "Chuyên viên", "quota": 1, "job_position_id": job_id}]);
+    let r = w.hr_b.post("/api/campaigns", theirs).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no such job position")
+    );
+}
