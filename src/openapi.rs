@@ -44,6 +44,7 @@ use crate::{accounts, audit, banks, campaigns, exams, org_units, plans, staff};
         campaigns::api::mine,
         campaigns::api::decide,
         campaigns::api::extra_minutes,
+        campaigns::api::eligible,
         exams::api::list,
         exams::api::create,
         exams::api::show,

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
             "/api/campaigns/{id}/applications",
             get(applications).post(apply),
         )
+        .route("/api/campaigns/{id}/eligible", get(eligible))
         .route("/api/me/applications", get(mine))
         .route("/api/applications/{id}/decision", post(decide))
         .route("/api/applications/{id}/extra-minutes", put(extra_minutes))
@@ -270,4 +271,16 @@ pub async fn extra_minutes(
 ) -> Result<StatusCode, AppError> {
     service::set_extra_minutes(&state, &user, id, body.extra_minutes).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/campaigns/{id}/eligible", tag = "campaigns", params(("id" = i32, Path)),
+    responses((status = 200, body = [super::eligibility::EligibilityRow], description = "promotion campaigns: staff of the campaign's units, eligible first, each exclusion with its reasons"), (status = 404), (status = 422)))]
+pub async fn eligible(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<axum::Json<Vec<super::eligibility::EligibilityRow>>, AppError> {
+    Ok(axum::Json(
+        service::eligible(&state, &user, id, user.locale).await?,
+    ))
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod eligibility;
 pub mod entity;
 pub mod import;
 pub mod routes;

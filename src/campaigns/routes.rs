@@ -267,6 +267,7 @@ struct CampaignPage {
     errors: Vec<String>,
     imported: Vec<import::Issued>,
     papers: Vec<crate::exams::entity::paper::Model>,
+    eligible: Vec<super::eligibility::EligibilityRow>,
 }
 
 impl CampaignPage {
@@ -329,7 +330,15 @@ async fn show(
     } else {
         Vec::new()
     };
+    let eligible = if manage && c.kind == CampaignKind::Promotion.as_str() {
+        service::eligible(state, user, c.id, s.tr.0)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let page = CampaignPage {
+        eligible,
         papers,
         rule_set_name: rules::name(&c.rule_set, s.tr.0),
         priorities: rules::priority_choices(&c.rule_set, s.tr.0),

@@ -485,3 +485,61 @@ pub async fn candidate_campaign(
     let positions = store::positions(&state.db, c.id).await?;
     Ok((c, positions))
 }
+
+/// The eligible list of a promotion campaign: everyone active in the
+/// campaign's units, with why each excluded person is excluded.
+pub async fn eligible(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    locale: crate::web::i18n::Locale,
+) -> Result<Vec<super::eligibility::EligibilityRow>, AppError> {
+    let c = managed_campaign(state, user, id).await?;
+    if c.kind != CampaignKind::Promotion.as_str() {
+        return Err(AppError::invalid(
+            "campaign",
+            Text::key("eligibility.not_promotion"),
+        ));
+    }
+    let rules = rules::parse(&c.rule_set)
+        .and_then(|r| r.promotion)
+        .ok_or_else(|| AppError::invalid("rule_set", Text::key("eligibility.no_rules")))?;
+    let units = org_units::store::subtree_of(&state.db, c.org_unit_id).await?;
+    let today = crate::staff::service::today(state.now_ms());
+    let people = crate::staff::store::list(
+        &state.db,
+        &crate::staff::store::StaffFilter {
+            units: Some(units),
+            status: Some("active".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let mut rows = Vec::with_capacity(people.len());
+    for p in people {
+        let events: Vec<crate::staff::domain::Event> = crate::staff::store::events(&state.db, p.id)
+            .await?
+            .into_iter()
+            .map(|(m, kind)| crate::staff::domain::Event {
+                effective: m.effective_date,
+                kind,
+            })
+            .collect();
+        let facts = super::eligibility::facts(&p.grade_code, p.under_review, &events, today);
+        let problems = rules.check(&facts);
+        rows.push(super::eligibility::row(
+            p.id,
+            &p.full_name,
+            p.org_unit_id,
+            &facts,
+            &problems,
+            locale,
+        ));
+    }
+    rows.sort_by(|a, b| {
+        b.eligible
+            .cmp(&a.eligible)
+            .then_with(|| a.full_name.cmp(&b.full_name))
+    });
+    Ok(rows)
+}

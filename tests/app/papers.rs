@@ -364,3 +364,73 @@ async fn a_rejected_candidate_gets_no_form() {
             .unwrap();
     assert!(forms.iter().all(|f| f.application_id != Some(first as i32)));
 }
+
+#[tokio::test]
+async fn a_promotion_campaign_lists_who_is_eligible_from_staff_records_with_reasons() {
+    let app = TestApp::new().await;
+    let (recruitment, _) = demo(&app).await;
+    let hr = app.api_login("demo.personnel", DEMO_PASSWORD).await;
+    let snv = merit::org_units::store::find_by_code(&app.state.db, "SNV")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let r = hr
+        .post(
+            "/api/campaigns",
+            json!({
+                "title": "Thi nâng ngạch chuyên viên chính 2026",
+                "kind": "promotion",
+                "org_unit_id": snv,
+                "preset": "vn-115-2020-promotion",
+                "applies_from_ms": crate::harness::T0,
+                "applies_until_ms": crate::harness::T0 + 86_400_000,
+                "positions": [{"code": "CVC", "title": "Chuyên viên chính", "quota": 3}]
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    let rows = hr
+        .get(&format!("/api/campaigns/{id}/eligible"))
+        .await
+        .json();
+    let rows = rows.as_array().unwrap();
+    let active = merit::staff::store::list(
+        &app.state.db,
+        &merit::staff::store::StaffFilter {
+            units: Some(vec![snv]),
+            status: Some("active".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .len();
+    assert!(active > 0);
+    assert_eq!(rows.len(), active, "everyone active in the unit is listed");
+    for row in rows {
+        let reasons = row["reasons"].as_array().unwrap();
+        assert_eq!(
+            row["eligible"].as_bool().unwrap(),
+            reasons.is_empty(),
+            "{row}"
+        );
+    }
+    let r = hr
+        .get(&format!("/api/campaigns/{recruitment}/eligible"))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "recruitment campaigns have no eligible list"
+    );
+    let other = app.api_login("demo.personnel.ha", DEMO_PASSWORD).await;
+    assert_eq!(
+        other
+            .get(&format!("/api/campaigns/{id}/eligible"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
