@@ -5,6 +5,7 @@ mod harness;
 
 mod accounts;
 mod audit;
+mod banks;
 mod org_units;
 mod platform;
 mod security;
