@@ -16,6 +16,7 @@ use crate::harness::{Api, Browser, PASSWORD, TestApp, TestResponse};
 
 const TIN_HOC: &str = include_str!("../../question-banks/tin-hoc.toml");
 const TIENG_ANH: &str = include_str!("../../question-banks/tieng-anh.toml");
+const KIEN_THUC_CHUNG: &str = include_str!("../../question-banks/kien-thuc-chung.toml");
 
 /// An administrator, a bank, and two board members of it.
 struct Setup<'a> {
@@ -92,7 +93,7 @@ async fn review(api: &Api<'_>, bank: i64, action: &str, ids: &[i64]) -> Value {
 /// One question of each of the eight kinds, from the sample banks.
 fn one_of_each_kind() -> Vec<Question> {
     let mut out: Vec<Question> = Vec::new();
-    for text in [TIENG_ANH, TIN_HOC] {
+    for text in [TIENG_ANH, TIN_HOC, KIEN_THUC_CHUNG] {
         for iq in native::parse(text).questions {
             if !out.iter().any(|q| q.kind() == iq.question.kind()) {
                 out.push(iq.question);
@@ -266,13 +267,13 @@ async fn native_import_then_export_gives_the_same_bank() {
 async fn a_file_with_any_error_imports_nothing_and_names_every_line() {
     let app = TestApp::new().await;
     let s = setup(&app).await;
-    let bad = "[bank]\nname = \"X\"\n\n[[questions]]\nkey = \"a\"\nkind = \"true_false\"\ntopic = \"T\"\ndifficulty = 1\nstem = \"ok\"\ncorrect = true\n\n[[questions]]\nkey = \"b\"\nkind = \"single_choice\"\ntopic = \"T\"\ndifficulty = 9\nstem = \"bad\"\noptions = [{ text = \"x\", weight = 50 }, { text = \"y\", weight = 0 }]\n";
+    let bad = "[bank]\nname = \"X\"\n\n[[questions]]\nkey = \"a\"\nkind = \"true_false\"\ntopic = \"T\"\ndifficulty = 1\nstem = \"ok\"\ncorrect = true\n\n[[questions]]\nkey = \"b\"\nkind = \"true_false\"\ntopic = \"T\"\ndifficulty = 9\nstem = \"bad\"\ncorrect = true\n\n[[questions]]\nkey = \"c\"\nkind = \"single_choice\"\ntopic = \"T\"\ndifficulty = 2\nstem = \"no right option\"\noptions = [{ text = \"x\", weight = 50 }, { text = \"y\", weight = 0 }]\n";
     let r = import(&s.b1, s.bank, "bad.toml", bad.as_bytes().to_vec()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     let errors = r.json()["errors"].as_array().unwrap().clone();
     assert!(errors.len() >= 2, "{errors:?}");
     assert!(errors.iter().any(|e| e["line"] == 16 && e["message"].as_str().unwrap().contains("difficulty")), "{errors:?}");
-    assert!(errors.iter().any(|e| e["message"].as_str().unwrap().contains("exactly one option at 100%")), "{errors:?}");
+    assert!(errors.iter().any(|e| e["line"] == 20 && e["message"].as_str().unwrap().contains("exactly one option at 100%")), "{errors:?}");
     assert!(questions(&s.b1, s.bank, "").await.is_empty(), "nothing written");
 
     let gift = "::ok:: 1+1? {=2 ~3}\n\n::bad:: Pick {~a ~b}\n\n::open:: Broken {=x\n";
