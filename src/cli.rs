@@ -104,6 +104,9 @@ pub struct ServeArgs {
     /// Hours after sign-in after which a session ends regardless.
     #[arg(long, env = "MERIT_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
+    /// Local time's offset from UTC in minutes, for entering and showing times (420 = Vietnam).
+    #[arg(long, env = "MERIT_UTC_OFFSET_MINUTES", default_value_t = crate::clock::DEFAULT_UTC_OFFSET_MINUTES)]
+    pub utc_offset_minutes: i32,
     /// Database connections in the pool.
     #[arg(long, env = "MERIT_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
@@ -157,6 +160,7 @@ fn base_config(key: Vec<u8>) -> Config {
             .map(|n| n.get())
             .unwrap_or(2),
         body_limit_bytes: 8 * 1024 * 1024,
+        utc_offset_minutes: crate::clock::DEFAULT_UTC_OFFSET_MINUTES,
     }
 }
 
@@ -442,6 +446,7 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         trusted_proxies: args.trusted_proxies.clone(),
         session_idle_minutes: args.session_idle_minutes,
         session_absolute_hours: args.session_hours,
+        utc_offset_minutes: args.utc_offset_minutes,
         ..base_config(key)
     })
     .await?;

@@ -49,3 +49,44 @@ pub fn format_ms(ms: Millis) -> String {
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()
 }
+
+/// Vietnam's offset (UTC+7), the default for showing and entering times. Set
+/// `MERIT_UTC_OFFSET_MINUTES` elsewhere.
+pub const DEFAULT_UTC_OFFSET_MINUTES: i32 = 420;
+
+/// A stored instant as local wall time for an `<input type="datetime-local">`.
+pub fn to_local_input(ms: Millis, offset_minutes: i32) -> String {
+    chrono::DateTime::from_timestamp_millis(ms + i64::from(offset_minutes) * 60_000)
+        .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// A stored instant as local wall time for people: `25/11/2026 09:00`.
+pub fn format_local(ms: Millis, offset_minutes: i32) -> String {
+    chrono::DateTime::from_timestamp_millis(ms + i64::from(offset_minutes) * 60_000)
+        .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Parses local wall time (`2026-11-25T09:00`, seconds optional) into an instant.
+pub fn parse_local_input(s: &str, offset_minutes: i32) -> Option<Millis> {
+    let s = s.trim();
+    let t = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    Some(t.and_utc().timestamp_millis() - i64::from(offset_minutes) * 60_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_time_round_trips_through_the_offset() {
+        let ms = parse_local_input("2026-11-25T09:00", 420).unwrap();
+        assert_eq!(ms, 1_795_572_000_000, "09:00 in Hà Nội is 02:00 UTC");
+        assert_eq!(to_local_input(ms, 420), "2026-11-25T09:00");
+        assert_eq!(format_local(ms, 420), "25/11/2026 09:00");
+        assert_eq!(parse_local_input("25/11/2026", 420), None);
+    }
+}

@@ -23,6 +23,8 @@ pub struct Config {
     /// take every blocking thread and core from the exam in progress.
     pub hash_concurrency: usize,
     pub body_limit_bytes: usize,
+    /// Offset of local time from UTC, for entering and showing times.
+    pub utc_offset_minutes: i32,
 }
 
 impl Config {
@@ -35,6 +37,7 @@ impl Config {
             session_absolute_hours: 12,
             hash_concurrency: 2,
             body_limit_bytes: 8 * 1024 * 1024,
+            utc_offset_minutes: crate::clock::DEFAULT_UTC_OFFSET_MINUTES,
         }
     }
 }

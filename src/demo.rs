@@ -154,6 +154,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("demo account {username}: {e}"))?;
     }
     load_banks(state, &actor).await?;
+    load_campaign(state).await?;
     println!("Demo data loaded. Sign in at /sign-in with password {DEMO_PASSWORD:?} as:");
     for (username, _, role, unit) in ACCOUNTS {
         println!(
@@ -162,5 +163,160 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
             unit.unwrap_or("")
         );
     }
+    Ok(())
+}
+
+pub const DEMO_CAMPAIGN: &str = "Tuyển dụng công chức tỉnh Demo năm 2026";
+
+/// (full name, national ID, position code, priority category)
+const APPLICANTS: &[(&str, &str, &str, Option<&str>)] = &[
+    ("Nguyễn Thị Hồng Nhung", "001196000101", "PC-01", None),
+    (
+        "Trần Quốc Bảo",
+        "001095000102",
+        "PC-01",
+        Some("child_of_martyr_invalid_or_hero"),
+    ),
+    ("Lê Minh Châu", "001197000103", "PC-01", None),
+    (
+        "Phạm Văn Dũng",
+        "001094000104",
+        "PC-01",
+        Some("completed_service"),
+    ),
+    ("Hoàng Thị Thu Hà", "001198000105", "PC-01", None),
+    ("Vũ Đức Huy", "001093000106", "TC-01", None),
+    (
+        "Đặng Thị Lan Anh",
+        "001199000107",
+        "TC-01",
+        Some("ethnic_minority"),
+    ),
+    ("Bùi Văn Khánh", "001092000108", "TC-01", None),
+    ("Đỗ Thị Mai", "001196000109", "TC-01", None),
+    ("Ngô Thanh Tùng", "001095000110", "TC-01", None),
+];
+
+/// A published recruitment campaign of the Department of Home Affairs under
+/// Decree 138/2020, with two positions and approved applicants.
+async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
+    use crate::campaigns::{domain::ApplicationStatus, store as campaigns};
+    use sea_orm::TransactionTrait;
+
+    let Some(unit) = org_units::store::find_by_code(&state.db, "SNV").await? else {
+        return Ok(());
+    };
+    let existing = campaigns::campaigns_in(&state.db, &Some(vec![unit.id])).await?;
+    if existing.iter().any(|c| c.title == DEMO_CAMPAIGN) {
+        return Ok(());
+    }
+    let personnel = store::find_by_username(&state.db, "demo.personnel")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo.personnel missing"))?;
+    let rule_set =
+        crate::campaigns::rules::preset_json(crate::rules::presets::VN_138_2020_RECRUITMENT)
+            .ok_or_else(|| anyhow::anyhow!("preset missing"))?;
+    let priorities: Vec<String> = crate::campaigns::rules::priority_categories(&rule_set)
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let now = state.now_ms();
+    // Hash outside the transaction: it is the slow part.
+    let hash = state.hasher.hash(DEMO_PASSWORD).await?;
+    let txn = state.db.begin().await?;
+    let campaign = campaigns::insert_campaign(
+        &txn,
+        campaigns::NewCampaign {
+            title: DEMO_CAMPAIGN.into(),
+            kind: crate::campaigns::domain::CampaignKind::Recruitment,
+            org_unit_id: unit.id,
+            rule_set_json: rule_set,
+            applies_from_ms: now - 86_400_000,
+            applies_until_ms: now + 30 * 86_400_000,
+            created_by: personnel.id,
+        },
+        &[
+            ("PC-01".into(), "Chuyên viên pháp chế".into(), 2),
+            ("TC-01".into(), "Chuyên viên tổ chức cán bộ".into(), 2),
+        ],
+        now,
+    )
+    .await?;
+    campaigns::set_status(&txn, campaign.id, "published").await?;
+    let positions = campaigns::positions(&txn, campaign.id).await?;
+    let position_id = |code: &str| {
+        positions
+            .iter()
+            .find(|p| p.code == code)
+            .map(|p| p.id)
+            .unwrap_or_default()
+    };
+    let mut candidates = Vec::new();
+    if let Some(demo) = store::find_by_username(&txn, "demo.candidate").await? {
+        candidates.push((demo.id, "PC-01", None::<&str>));
+    }
+    for (i, (name, national_id, position, priority)) in APPLICANTS.iter().enumerate() {
+        let email = format!("thisinh{:02}@example.vn", i + 1);
+        let id = match store::find_by_username(&txn, &email).await? {
+            Some(u) => u.id,
+            None => {
+                store::insert_user(
+                    &txn,
+                    store::NewUser {
+                        username: email.clone(),
+                        full_name: (*name).into(),
+                        email: Some(email),
+                        date_of_birth: chrono::NaiveDate::from_ymd_opt(
+                            1992 + (i as i32 % 7),
+                            1 + (i as u32 % 12),
+                            10 + i as u32,
+                        ),
+                        national_id: Some((*national_id).into()),
+                        role: Role::Candidate,
+                        org_unit_id: None,
+                        password_hash: hash.clone(),
+                        locale: "vi".into(),
+                    },
+                    now,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("demo candidate {name}: {e}"))?
+                .id
+            }
+        };
+        anyhow::ensure!(
+            priority.is_none_or(|p| priorities.iter().any(|c| c == p)),
+            "demo priority {priority:?} is not in the preset"
+        );
+        candidates.push((id, position, *priority));
+    }
+    for (candidate_id, position, priority) in candidates {
+        campaigns::insert_application(
+            &txn,
+            campaigns::NewApplication {
+                campaign_id: campaign.id,
+                position_id: position_id(position),
+                candidate_id,
+                priority_category: priority.map(str::to_owned),
+                exemptions: Vec::new(),
+                document_ref: priority.map(|_| "Giấy chứng nhận số 01/2026".to_owned()),
+                status: ApplicationStatus::Approved,
+                extra_minutes: 0,
+            },
+            now,
+        )
+        .await?;
+    }
+    crate::audit::record(
+        &txn,
+        now,
+        &Actor::system("demo"),
+        crate::audit::Entry::new(
+            "campaign_created",
+            format!("campaign {} {}", campaign.id, DEMO_CAMPAIGN),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }

@@ -6,13 +6,17 @@
 pub mod accounts;
 pub mod audit;
 pub mod banks;
+pub mod campaigns;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod exams;
+pub mod grading;
 pub mod openapi;
 pub mod org_units;
+pub mod rules;
 pub mod state;
 pub mod web;
 
@@ -32,6 +36,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(accounts::router())
         .merge(org_units::router())
+        .merge(campaigns::router())
+        .merge(exams::router())
         .merge(banks::router())
         .merge(audit::routes::router())
         .merge(web::assets::router())

@@ -5,6 +5,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m0001_platform;
 mod m0002_banks;
+mod m0004_campaigns;
+mod m0005_forms;
 
 pub struct Migrator;
 
@@ -14,6 +16,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_platform::Migration),
             Box::new(m0002_banks::Migration),
+            Box::new(m0004_campaigns::Migration),
+            Box::new(m0005_forms::Migration),
         ]
     }
 }

@@ -282,22 +282,21 @@ pub async fn create_account(
             Text::key("accounts.personnel_need_unit"),
         ));
     }
-    if let Some(unit) = form.org_unit_id {
-        if crate::org_units::store::find(&state.db, unit)
+    if let Some(unit) = form.org_unit_id
+        && crate::org_units::store::find(&state.db, unit)
             .await?
             .is_none()
-        {
-            errors.push(FieldError::new(
-                "org_unit_id",
-                Text::key("units.no_such_unit"),
-            ));
-        }
+    {
+        errors.push(FieldError::new(
+            "org_unit_id",
+            Text::key("units.no_such_unit"),
+        ));
     }
     let supplied = form.password.as_deref().filter(|p| !p.is_empty());
-    if let (Some(p), Some(u)) = (supplied, username.as_deref()) {
-        if let Err(t) = domain::check_password(p, u) {
-            errors.push(FieldError::new("password", t));
-        }
+    if let (Some(p), Some(u)) = (supplied, username.as_deref())
+        && let Err(t) = domain::check_password(p, u)
+    {
+        errors.push(FieldError::new("password", t));
     }
     let (Some(username), Some(full_name), true) = (username, full_name, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
@@ -372,16 +371,15 @@ pub async fn change_access(
             Text::key("accounts.personnel_need_unit"),
         ));
     }
-    if let Some(unit) = change.org_unit_id {
-        if crate::org_units::store::find(&state.db, unit)
+    if let Some(unit) = change.org_unit_id
+        && crate::org_units::store::find(&state.db, unit)
             .await?
             .is_none()
-        {
-            return Err(AppError::invalid(
-                "org_unit_id",
-                Text::key("units.no_such_unit"),
-            ));
-        }
+    {
+        return Err(AppError::invalid(
+            "org_unit_id",
+            Text::key("units.no_such_unit"),
+        ));
     }
     let now = state.now_ms();
     let txn = state.db.begin().await?;

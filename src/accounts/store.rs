@@ -39,25 +39,23 @@ pub async fn insert_user(
     if find_by_username(db, &new.username).await?.is_some() {
         return Err(taken("username", "accounts.username_taken"));
     }
-    if let Some(email) = &new.email {
-        if user::Entity::find()
+    if let Some(email) = &new.email
+        && user::Entity::find()
             .filter(user::Column::Email.eq(email.as_str()))
             .count(db)
             .await?
             > 0
-        {
-            return Err(taken("email", "accounts.email_taken"));
-        }
+    {
+        return Err(taken("email", "accounts.email_taken"));
     }
-    if let Some(id) = &new.national_id {
-        if user::Entity::find()
+    if let Some(id) = &new.national_id
+        && user::Entity::find()
             .filter(user::Column::NationalId.eq(id.as_str()))
             .count(db)
             .await?
             > 0
-        {
-            return Err(taken("national_id", "accounts.national_id_taken"));
-        }
+    {
+        return Err(taken("national_id", "accounts.national_id_taken"));
     }
     let row = user::ActiveModel {
         username: Set(new.username),

@@ -46,13 +46,13 @@ pub async fn create(state: &AppState, actor: &Actor, form: &NewUnit) -> Result<U
     if name.is_empty() || name.chars().count() > 200 {
         errors.push(FieldError::new("name", Text::key("units.bad_name")));
     }
-    if let Some(parent) = form.parent_id {
-        if store::find(&state.db, parent).await?.is_none() {
-            errors.push(FieldError::new(
-                "parent_id",
-                Text::key("units.no_such_unit"),
-            ));
-        }
+    if let Some(parent) = form.parent_id
+        && store::find(&state.db, parent).await?.is_none()
+    {
+        errors.push(FieldError::new(
+            "parent_id",
+            Text::key("units.no_such_unit"),
+        ));
     }
     if store::find_by_code(&state.db, code).await?.is_some() {
         errors.push(FieldError::new("code", Text::key("units.code_taken")));

@@ -88,3 +88,21 @@ pub async fn options(db: &impl ConnectionTrait) -> Result<Vec<(i32, String)>, Db
 pub async fn subtree_of(db: &impl ConnectionTrait, root: i32) -> Result<Vec<i32>, DbErr> {
     Ok(domain::subtree(&all(db).await?, root))
 }
+
+/// The units a user may act on: `None` means all (administrators); personnel
+/// get their unit's subtree; everyone else none.
+pub async fn scope_of(
+    db: &impl ConnectionTrait,
+    user: &crate::web::CurrentUser,
+) -> Result<Option<Vec<i32>>, DbErr> {
+    use crate::accounts::domain::Role;
+    match (user.role, user.org_unit_id) {
+        (Role::Admin, _) => Ok(None),
+        (Role::Personnel, Some(root)) => Ok(Some(subtree_of(db, root).await?)),
+        _ => Ok(Some(Vec::new())),
+    }
+}
+
+pub fn in_scope(scope: &Option<Vec<i32>>, unit: i32) -> bool {
+    scope.as_ref().is_none_or(|units| units.contains(&unit))
+}

@@ -98,12 +98,12 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUs
     let now = state.now_ms();
     let idle_ms = state.config.session_idle_minutes * 60_000;
     let mut found = None;
-    if let Some(claims) = state.tokens.verify(&token, now) {
-        if let Some((s, u)) = store::find_session(&state.db, &claims.sid).await? {
-            if u.id.to_string() == claims.sub && session_alive(&s, &u, now, idle_ms) {
-                found = Some((s, u));
-            }
-        }
+    if let Some(claims) = state.tokens.verify(&token, now)
+        && let Some((s, u)) = store::find_session(&state.db, &claims.sid).await?
+        && u.id.to_string() == claims.sub
+        && session_alive(&s, &u, now, idle_ms)
+    {
+        found = Some((s, u));
     }
     let Some((s, u)) = found else {
         if via_cookie {

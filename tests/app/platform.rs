@@ -159,3 +159,31 @@ async fn sign_in_redirects_only_to_local_paths() {
         .await;
     assert_eq!(r.location(), Some("/"));
 }
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_full_sync_and_foreign_keys() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::new().await;
+    if app.state.db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return; // PostgreSQL run: nothing to check here.
+    }
+    let pragma = |name: &'static str| {
+        let db = app.state.db.clone();
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    sea_orm::DbBackend::Sqlite,
+                    format!("PRAGMA {name}"),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|v| v.to_string()))
+                .unwrap()
+        }
+    };
+    assert_eq!(pragma("journal_mode").await, "wal");
+    assert_eq!(pragma("synchronous").await, "2", "2 = FULL");
+    assert_eq!(pragma("foreign_keys").await, "1");
+}

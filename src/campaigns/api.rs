@@ -1,0 +1,273 @@
+//! JSON API for campaigns and applications.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::domain::{ApplicationStatus, Decision};
+use super::entity::{application, campaign, position};
+use super::service::{self, ApplicationInput, CampaignInput};
+use super::store::{self, ApplicationFilter};
+use crate::accounts::domain::Role;
+use crate::state::AppState;
+use crate::web::{AppError, AuthUser, Json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/campaigns", get(list).post(create))
+        .route("/api/campaigns/{id}", get(show))
+        .route("/api/campaigns/{id}/publish", post(publish))
+        .route(
+            "/api/campaigns/{id}/applications",
+            get(applications).post(apply),
+        )
+        .route("/api/me/applications", get(mine))
+        .route("/api/applications/{id}/decision", post(decide))
+        .route("/api/applications/{id}/extra-minutes", put(extra_minutes))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CampaignView {
+    pub id: i32,
+    pub title: String,
+    pub kind: String,
+    pub org_unit_id: i32,
+    pub status: String,
+    pub applies_from_ms: i64,
+    pub applies_until_ms: i64,
+    /// The rule set's name; the full rule set is shown to staff only.
+    pub rule_set_name: String,
+}
+
+impl From<&campaign::Model> for CampaignView {
+    fn from(c: &campaign::Model) -> Self {
+        CampaignView {
+            id: c.id,
+            title: c.title.clone(),
+            kind: c.kind.clone(),
+            org_unit_id: c.org_unit_id,
+            status: c.status.clone(),
+            applies_from_ms: c.applies_from_ms,
+            applies_until_ms: c.applies_until_ms,
+            rule_set_name: super::rules::name(&c.rule_set, crate::web::i18n::Locale::En),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PositionView {
+    pub id: i32,
+    pub code: String,
+    pub title: String,
+    pub quota: i32,
+}
+
+impl From<position::Model> for PositionView {
+    fn from(p: position::Model) -> Self {
+        PositionView {
+            id: p.id,
+            code: p.code,
+            title: p.title,
+            quota: p.quota,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CampaignDetail {
+    pub campaign: CampaignView,
+    pub positions: Vec<PositionView>,
+    /// The whole rule set (JSON), for staff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub rule_set: Option<serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationView {
+    pub id: i32,
+    pub campaign_id: i32,
+    pub position_id: i32,
+    pub candidate_id: i32,
+    pub status: ApplicationStatus,
+    pub priority_category: Option<String>,
+    pub exemptions: Vec<String>,
+    pub document_ref: Option<String>,
+    pub reject_reason: Option<String>,
+    pub extra_minutes: i32,
+    pub created_ms: i64,
+}
+
+impl From<application::Model> for ApplicationView {
+    fn from(a: application::Model) -> Self {
+        ApplicationView {
+            id: a.id,
+            campaign_id: a.campaign_id,
+            position_id: a.position_id,
+            candidate_id: a.candidate_id,
+            status: ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::Submitted),
+            priority_category: a.priority_category,
+            exemptions: serde_json::from_str(&a.exemptions).unwrap_or_default(),
+            document_ref: a.document_ref,
+            reject_reason: a.reject_reason,
+            extra_minutes: a.extra_minutes,
+            created_ms: a.created_ms,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/campaigns", tag = "campaigns",
+    responses((status = 200, body = [CampaignView], description = "staff: their units' campaigns; candidates: open campaigns")))]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<axum::Json<Vec<CampaignView>>, AppError> {
+    let campaigns = service::visible_campaigns(&state, &user).await?;
+    Ok(axum::Json(campaigns.iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/campaigns", tag = "campaigns", request_body = CampaignInput,
+    responses((status = 201, body = CampaignView), (status = 403), (status = 422)))]
+pub async fn create(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Json(input): Json<CampaignInput>,
+) -> Result<impl IntoResponse, AppError> {
+    let c = service::create_campaign(&state, &user, &input).await?;
+    Ok((StatusCode::CREATED, axum::Json(CampaignView::from(&c))))
+}
+
+#[utoipa::path(get, path = "/api/campaigns/{id}", tag = "campaigns", params(("id" = i32, Path)),
+    responses((status = 200, body = CampaignDetail), (status = 404)))]
+pub async fn show(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<axum::Json<CampaignDetail>, AppError> {
+    let (c, positions, staff) = match user.role {
+        Role::Candidate => {
+            let (c, p) = service::candidate_campaign(&state, &user, id).await?;
+            (c, p, false)
+        }
+        _ => {
+            let c = service::managed_campaign(&state, &user, id).await?;
+            let p = store::positions(&state.db, c.id).await?;
+            (c, p, true)
+        }
+    };
+    Ok(axum::Json(CampaignDetail {
+        campaign: (&c).into(),
+        positions: positions.into_iter().map(Into::into).collect(),
+        rule_set: staff.then(|| serde_json::from_str(&c.rule_set).unwrap_or_default()),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/campaigns/{id}/publish", tag = "campaigns", params(("id" = i32, Path)),
+    responses((status = 204), (status = 404)))]
+pub async fn publish(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<StatusCode, AppError> {
+    service::publish_campaign(&state, &user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/campaigns/{id}/applications", tag = "campaigns", params(("id" = i32, Path)), request_body = ApplicationInput,
+    responses((status = 201, body = ApplicationView), (status = 409, description = "already applied to this campaign"), (status = 422)))]
+pub async fn apply(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(input): Json<ApplicationInput>,
+) -> Result<impl IntoResponse, AppError> {
+    let a = service::apply(&state, &user, id, &input).await?;
+    Ok((StatusCode::CREATED, axum::Json(ApplicationView::from(a))))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationPage {
+    pub items: Vec<ApplicationListItem>,
+    pub total: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationListItem {
+    pub application: ApplicationView,
+    pub full_name: String,
+    pub email: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/campaigns/{id}/applications", tag = "campaigns", params(("id" = i32, Path), ApplicationFilter),
+    responses((status = 200, body = ApplicationPage), (status = 404)))]
+pub async fn applications(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Query(filter): Query<ApplicationFilter>,
+) -> Result<axum::Json<ApplicationPage>, AppError> {
+    let c = service::managed_campaign(&state, &user, id).await?;
+    let (rows, total) = store::list_applications(&state.db, c.id, &filter, true).await?;
+    Ok(axum::Json(ApplicationPage {
+        items: rows
+            .into_iter()
+            .map(|r| ApplicationListItem {
+                full_name: r.candidate.full_name,
+                email: r.candidate.email,
+                application: r.application.into(),
+            })
+            .collect(),
+        total,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/me/applications", tag = "campaigns", responses((status = 200, body = [ApplicationView])))]
+pub async fn mine(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<axum::Json<Vec<ApplicationView>>, AppError> {
+    user.require(&[Role::Candidate])?;
+    Ok(axum::Json(
+        store::applications_of_candidate(&state.db, user.id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/applications/{id}/decision", tag = "campaigns", params(("id" = i32, Path)), request_body = Decision,
+    responses((status = 200, body = ApplicationView), (status = 404), (status = 422)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(decision): Json<Decision>,
+) -> Result<axum::Json<ApplicationView>, AppError> {
+    service::decide(&state, &user, id, &decision).await?;
+    let a = store::find_application(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(axum::Json(a.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ExtraMinutes {
+    pub extra_minutes: i32,
+}
+
+#[utoipa::path(put, path = "/api/applications/{id}/extra-minutes", tag = "campaigns", params(("id" = i32, Path)), request_body = ExtraMinutes,
+    responses((status = 204), (status = 404), (status = 422)))]
+pub async fn extra_minutes(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(body): Json<ExtraMinutes>,
+) -> Result<StatusCode, AppError> {
+    service::set_extra_minutes(&state, &user, id, body.extra_minutes).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

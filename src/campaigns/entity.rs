@@ -1,0 +1,78 @@
+//! Table mappings for campaigns. Behaviour lives in `store.rs`.
+
+pub mod campaign {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "campaigns")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub title: String,
+        pub kind: String,
+        pub org_unit_id: i32,
+        /// The rule set as JSON (`rules::model::RuleSet`), copied from a preset so
+        /// later preset changes never alter a running campaign.
+        pub rule_set: String,
+        pub applies_from_ms: i64,
+        pub applies_until_ms: i64,
+        pub status: String,
+        pub created_by: i32,
+        pub created_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod position {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "campaign_positions")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub campaign_id: i32,
+        pub code: String,
+        pub title: String,
+        pub quota: i32,
+        pub job_position_id: Option<i32>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod application {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "applications")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub campaign_id: i32,
+        pub position_id: i32,
+        pub candidate_id: i32,
+        pub priority_category: Option<String>,
+        /// JSON array of exempted section ids.
+        pub exemptions: String,
+        pub document_ref: Option<String>,
+        pub status: String,
+        pub reject_reason: Option<String>,
+        pub extra_minutes: i32,
+        pub decided_by: Option<i32>,
+        pub decided_ms: Option<i64>,
+        pub created_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

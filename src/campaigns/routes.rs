@@ -1,0 +1,668 @@
+//! HTML pages for campaigns and applications: personnel manage, candidates apply.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::domain::{ApplicationStatus, CampaignKind, Decision};
+use super::entity::{application, campaign, position};
+use super::import;
+use super::rules::{self, Choice};
+use super::service::{self, ApplicationInput, CampaignInput, PositionInput};
+use super::store::{self, ApplicationFilter, ApplicationRow};
+use crate::accounts::domain::Role;
+use crate::clock::{format_local, parse_local_input, to_local_input};
+use crate::org_units;
+use crate::state::AppState;
+use crate::web::i18n::Text;
+use crate::web::{AppError, AuthUser, Form, Page, Shell, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/campaigns", get(list_page).post(create))
+        .route("/campaigns/new", get(new_page))
+        .route("/campaigns/{id}", get(campaign_page))
+        .route("/campaigns/{id}/publish", post(publish))
+        .route("/campaigns/{id}/apply", post(apply))
+        .route("/campaigns/{id}/applications", get(applications_page))
+        .route("/campaigns/{id}/applications.csv", get(export_csv))
+        .route("/campaigns/{id}/applicants/import", post(import_applicants))
+        .route("/campaigns/applicants-template.csv", get(template_csv))
+        .route("/applications/{id}/decision", post(decide))
+        .route("/applications/{id}/extra-time", post(extra_time))
+        .route("/my/applications", get(my_applications))
+}
+
+fn messages(e: AppError, s: &Shell) -> Result<Vec<String>, AppError> {
+    match e {
+        e @ (AppError::Invalid(_) | AppError::Conflict(_)) => {
+            Ok(e.details(s.tr.0).into_iter().map(|(_, m)| m).collect())
+        }
+        other => Err(other),
+    }
+}
+
+pub struct CampaignRow {
+    pub id: i32,
+    pub title: String,
+    pub kind: CampaignKind,
+    pub unit: String,
+    pub window: String,
+    pub published: bool,
+}
+
+fn campaign_row(
+    c: &campaign::Model,
+    units: &std::collections::HashMap<i32, String>,
+    offset: i32,
+) -> CampaignRow {
+    CampaignRow {
+        id: c.id,
+        title: c.title.clone(),
+        kind: CampaignKind::parse(&c.kind).unwrap_or_default(),
+        unit: units.get(&c.org_unit_id).cloned().unwrap_or_default(),
+        window: format!(
+            "{} – {}",
+            format_local(c.applies_from_ms, offset),
+            format_local(c.applies_until_ms, offset)
+        ),
+        published: c.status == "published",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/list.html")]
+struct ListPage {
+    s: Shell,
+    rows: Vec<CampaignRow>,
+    can_create: bool,
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+) -> Result<impl IntoResponse, AppError> {
+    let campaigns = service::visible_campaigns(&state, &user).await?;
+    let units = org_units::store::names(&state.db).await?;
+    let rows = campaigns
+        .iter()
+        .map(|c| campaign_row(c, &units, state.config.utc_offset_minutes))
+        .collect();
+    render(ListPage {
+        s,
+        rows,
+        can_create: user.role != Role::Candidate,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/new.html")]
+struct NewPage {
+    s: Shell,
+    units: Vec<(i32, String)>,
+    presets: Vec<Choice>,
+    form: NewCampaignForm,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct NewCampaignForm {
+    title: String,
+    kind: String,
+    org_unit_id: String,
+    preset: String,
+    applies_from: String,
+    applies_until: String,
+    /// One position per line: `CODE | Title | quota`.
+    positions: String,
+}
+
+async fn unit_options(
+    state: &AppState,
+    user: &crate::web::CurrentUser,
+) -> Result<Vec<(i32, String)>, AppError> {
+    let scope = org_units::store::scope_of(&state.db, user).await?;
+    Ok(org_units::store::options(&state.db)
+        .await?
+        .into_iter()
+        .filter(|(id, _)| org_units::store::in_scope(&scope, *id))
+        .collect())
+}
+
+async fn new_page(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+) -> Result<impl IntoResponse, AppError> {
+    user.require(&[Role::Personnel, Role::Admin])?;
+    let units = unit_options(&state, &user).await?;
+    let now = state.now_ms();
+    let offset = state.config.utc_offset_minutes;
+    let form = NewCampaignForm {
+        kind: "recruitment".into(),
+        preset: rules::DEFAULT_PRESET.into(),
+        applies_from: to_local_input(now, offset),
+        applies_until: to_local_input(now + 30 * 86_400_000, offset),
+        positions: "CV-01 | Chuyên viên | 2".into(),
+        ..Default::default()
+    };
+    render(NewPage {
+        s,
+        units,
+        presets: rules::preset_choices(),
+        form,
+        errors: vec![],
+    })
+}
+
+/// `CODE | Title | quota` per line; a line that does not parse becomes an
+/// obviously invalid position so the domain check names it.
+fn parse_positions(text: &str) -> Vec<PositionInput> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let parts: Vec<&str> = l.split('|').map(str::trim).collect();
+            PositionInput {
+                code: parts.first().copied().unwrap_or_default().to_owned(),
+                title: parts.get(1).copied().unwrap_or_default().to_owned(),
+                quota: parts.get(2).and_then(|q| q.parse().ok()).unwrap_or(0),
+            }
+        })
+        .collect()
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Form(form): Form<NewCampaignForm>,
+) -> Result<Response, AppError> {
+    user.require(&[Role::Personnel, Role::Admin])?;
+    let offset = state.config.utc_offset_minutes;
+    let input = CampaignInput {
+        title: form.title.clone(),
+        kind: CampaignKind::parse(&form.kind).unwrap_or_default(),
+        org_unit_id: form.org_unit_id.parse().unwrap_or(0),
+        preset: form.preset.clone(),
+        applies_from_ms: parse_local_input(&form.applies_from, offset).unwrap_or(0),
+        applies_until_ms: parse_local_input(&form.applies_until, offset).unwrap_or(0),
+        positions: parse_positions(&form.positions),
+    };
+    match service::create_campaign(&state, &user, &input).await {
+        Ok(c) => Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
+        Err(e) => {
+            let errors = messages(e, &s)?;
+            let units = unit_options(&state, &user).await?;
+            let page = NewPage {
+                s,
+                units,
+                presets: rules::preset_choices(),
+                form,
+                errors,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/show.html")]
+struct CampaignPage {
+    s: Shell,
+    c: CampaignRow,
+    rule_set_name: String,
+    positions: Vec<position::Model>,
+    manage: bool,
+    counts: Vec<(String, u64)>,
+    mine: Option<application::Model>,
+    can_apply: bool,
+    priorities: Vec<Choice>,
+    exemptible: Vec<Choice>,
+    errors: Vec<String>,
+    imported: Vec<import::Issued>,
+    papers: Vec<crate::exams::entity::paper::Model>,
+}
+
+impl CampaignPage {
+    fn position_title(&self, id: &i32) -> String {
+        self.positions
+            .iter()
+            .find(|p| p.id == *id)
+            .map(|p| p.title.clone())
+            .unwrap_or_default()
+    }
+
+    fn status_key(&self, status: &str) -> &'static str {
+        ApplicationStatus::parse(status)
+            .map(|s| s.label_key())
+            .unwrap_or("applications.status_submitted")
+    }
+}
+
+async fn show(
+    state: &AppState,
+    s: Shell,
+    user: &crate::web::CurrentUser,
+    id: i32,
+    errors: Vec<String>,
+    imported: Vec<import::Issued>,
+) -> Result<Response, AppError> {
+    let offset = state.config.utc_offset_minutes;
+    let units = org_units::store::names(&state.db).await?;
+    let (c, positions, manage) = if user.role == Role::Candidate {
+        let (c, positions) = service::candidate_campaign(state, user, id).await?;
+        (c, positions, false)
+    } else {
+        let c = service::managed_campaign(state, user, id).await?;
+        let positions = store::positions(&state.db, c.id).await?;
+        (c, positions, true)
+    };
+    let mut counts = Vec::new();
+    if manage {
+        let (all, _) =
+            store::list_applications(&state.db, c.id, &ApplicationFilter::default(), false).await?;
+        for status in ApplicationStatus::ALL {
+            let n = all
+                .iter()
+                .filter(|r| r.application.status == status.as_str())
+                .count() as u64;
+            counts.push((s.tr.t(status.label_key()), n));
+        }
+    }
+    let mine = if user.role == Role::Candidate {
+        store::application_of(&state.db, c.id, user.id).await?
+    } else {
+        None
+    };
+    let can_apply = user.role == Role::Candidate
+        && mine.is_none()
+        && c.kind == CampaignKind::Recruitment.as_str()
+        && super::domain::window_open(c.applies_from_ms, c.applies_until_ms, state.now_ms());
+    let papers = if manage { crate::exams::store::papers_of_campaign(&state.db, c.id).await? } else { Vec::new() };
+    let page = CampaignPage {
+        papers,
+        rule_set_name: rules::name(&c.rule_set, s.tr.0),
+        priorities: rules::priority_choices(&c.rule_set, s.tr.0),
+        exemptible: rules::exemptible_choices(&c.rule_set, s.tr.0),
+        c: campaign_row(&c, &units, offset),
+        positions,
+        manage,
+        counts,
+        mine,
+        can_apply,
+        s,
+        errors,
+        imported,
+    };
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render(page)?).into_response())
+}
+
+async fn campaign_page(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    if user.role == Role::Board {
+        return Err(AppError::Forbidden);
+    }
+    show(&state, s, &user, id, vec![], vec![]).await
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    service::publish_campaign(&state, &user, id).await?;
+    Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct ApplyForm {
+    position_id: i32,
+    #[serde(default)]
+    priority_category: String,
+    #[serde(default)]
+    document_ref: String,
+    /// Checkbox values arrive as repeated `exemption` fields.
+    #[serde(default, rename = "exemption")]
+    exemptions: Vec<String>,
+}
+
+async fn apply(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    axum_extra_form: RepeatedForm<ApplyForm>,
+) -> Result<Response, AppError> {
+    let RepeatedForm(form) = axum_extra_form;
+    let input = ApplicationInput {
+        position_id: form.position_id,
+        priority_category: Some(form.priority_category),
+        exemptions: form.exemptions,
+        document_ref: Some(form.document_ref),
+    };
+    match service::apply(&state, &user, id, &input).await {
+        Ok(_) => Ok(Redirect::to("/my/applications").into_response()),
+        Err(e) => {
+            let errors = messages(e, &s)?;
+            show(&state, s, &user, id, errors, vec![]).await
+        }
+    }
+}
+
+/// A form whose fields may repeat (`exemption=a&exemption=b`), which
+/// `serde_urlencoded` cannot collect into a `Vec`.
+pub struct RepeatedForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S>
+    for RepeatedForm<T>
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::bad_request(Text::key("error.too_large")))?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
+        let mut map = serde_json::Map::new();
+        for (k, v) in pairs {
+            if k == "csrf" {
+                continue;
+            }
+            match map.get_mut(&k) {
+                Some(serde_json::Value::Array(a)) => a.push(v.into()),
+                _ if k == "exemption" => {
+                    map.insert(k, serde_json::Value::Array(vec![v.into()]));
+                }
+                _ => {
+                    let value = v
+                        .parse::<i64>()
+                        .map(serde_json::Value::from)
+                        .unwrap_or(serde_json::Value::from(v));
+                    map.insert(k, value);
+                }
+            }
+        }
+        serde_json::from_value(serde_json::Value::Object(map))
+            .map(RepeatedForm)
+            .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/applications.html")]
+struct ApplicationsPage {
+    s: Shell,
+    campaign_id: i32,
+    title: String,
+    rows: Vec<ApplicationRow>,
+    positions: Vec<position::Model>,
+    filter: ApplicationFilter,
+    total: u64,
+    page: u64,
+    pages: u64,
+    statuses: [ApplicationStatus; 4],
+}
+
+impl ApplicationsPage {
+    fn position_title(&self, id: &i32) -> String {
+        self.positions
+            .iter()
+            .find(|p| p.id == *id)
+            .map(|p| p.title.clone())
+            .unwrap_or_default()
+    }
+
+    fn status_key(&self, status: &str) -> &'static str {
+        ApplicationStatus::parse(status)
+            .map(|s| s.label_key())
+            .unwrap_or("applications.status_submitted")
+    }
+
+    fn is_position(&self, id: &i32) -> bool {
+        self.filter.position_id == Some(*id)
+    }
+
+    /// This page's own query, for forms that come back here.
+    fn here(&self) -> String {
+        self.query_for(self.page)
+    }
+
+    fn query_for(&self, page: u64) -> String {
+        serde_urlencoded::to_string([
+            ("status", self.filter.status.clone().unwrap_or_default()),
+            (
+                "position_id",
+                self.filter
+                    .position_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+            ),
+            ("q", self.filter.q.clone().unwrap_or_default()),
+            ("page", page.to_string()),
+        ])
+        .unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct RawFilter {
+    status: Option<String>,
+    position_id: Option<String>,
+    q: Option<String>,
+    page: Option<u64>,
+}
+
+impl RawFilter {
+    /// An empty `<select>` sends `position_id=`; treat it as no filter.
+    fn into_filter(self) -> ApplicationFilter {
+        ApplicationFilter {
+            status: self.status.filter(|s| !s.is_empty()),
+            position_id: self.position_id.and_then(|p| p.parse().ok()),
+            q: self.q.filter(|s| !s.is_empty()),
+            page: self.page,
+        }
+    }
+}
+
+async fn applications_page(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Query(raw): Query<RawFilter>,
+) -> Result<impl IntoResponse, AppError> {
+    let c = service::managed_campaign(&state, &user, id).await?;
+    let filter = raw.into_filter();
+    let (rows, total) = store::list_applications(&state.db, c.id, &filter, true).await?;
+    let positions = store::positions(&state.db, c.id).await?;
+    let page = filter.page.unwrap_or(1).max(1);
+    render(ApplicationsPage {
+        s,
+        campaign_id: c.id,
+        title: c.title,
+        rows,
+        positions,
+        total,
+        page,
+        pages: total.div_ceil(store::PAGE_SIZE).max(1),
+        filter,
+        statuses: ApplicationStatus::ALL,
+    })
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    back: Option<String>,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    let decision = match form.decision.as_str() {
+        "approve" => Decision::Approve,
+        _ => Decision::Reject {
+            reason: form.reason,
+        },
+    };
+    service::decide(&state, &user, id, &decision).await?;
+    Ok(Redirect::to(&crate::web::page::safe_next(form.back.as_deref())).into_response())
+}
+
+#[derive(Deserialize)]
+struct ExtraTimeForm {
+    extra_minutes: String,
+    back: Option<String>,
+}
+
+async fn extra_time(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Form(form): Form<ExtraTimeForm>,
+) -> Result<Response, AppError> {
+    let minutes = form.extra_minutes.trim().parse().map_err(|_| {
+        AppError::invalid(
+            "extra_minutes",
+            Text::key("applications.bad_extra_minutes")
+                .with("max", super::domain::MAX_EXTRA_MINUTES),
+        )
+    })?;
+    service::set_extra_minutes(&state, &user, id, minutes).await?;
+    Ok(Redirect::to(&crate::web::page::safe_next(form.back.as_deref())).into_response())
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let c = service::managed_campaign(&state, &user, id).await?;
+    let (rows, _) =
+        store::list_applications(&state.db, c.id, &ApplicationFilter::default(), false).await?;
+    let positions = store::positions(&state.db, c.id).await?;
+    let body = import::export_csv(&rows, &positions)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"applications-{}.csv\"", c.id),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+async fn template_csv(AuthUser(user): AuthUser) -> Result<Response, AppError> {
+    user.require(&[Role::Personnel, Role::Admin])?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"applicants-template.csv\"",
+            ),
+        ],
+        import::TEMPLATE_CSV,
+    )
+        .into_response())
+}
+
+async fn import_applicants(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let c = service::managed_campaign(&state, &user, id).await?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("upload.csv").to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::bad_request(Text::key("error.too_large")))?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let message = s.tr.t("applications.import_no_file");
+        return show(&state, s, &user, c.id, vec![message], vec![]).await;
+    };
+    match import::import(&state, &user, &c, &name, &bytes).await {
+        Ok(issued) => show(&state, s, &user, c.id, vec![], issued).await,
+        Err(AppError::Invalid(problems)) => {
+            let errors = problems
+                .into_iter()
+                .map(|p| p.text.render(s.tr.0))
+                .collect();
+            show(&state, s, &user, c.id, errors, vec![]).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/mine.html")]
+struct MinePage {
+    s: Shell,
+    rows: Vec<(application::Model, String, String)>,
+}
+
+impl MinePage {
+    fn status_key(&self, status: &str) -> &'static str {
+        ApplicationStatus::parse(status)
+            .map(|s| s.label_key())
+            .unwrap_or("applications.status_submitted")
+    }
+}
+
+async fn my_applications(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+) -> Result<impl IntoResponse, AppError> {
+    user.require(&[Role::Candidate])?;
+    let mut rows = Vec::new();
+    for a in store::applications_of_candidate(&state.db, user.id).await? {
+        let title = store::find_campaign(&state.db, a.campaign_id)
+            .await?
+            .map(|c| c.title)
+            .unwrap_or_default();
+        let position = store::find_position(&state.db, a.position_id)
+            .await?
+            .map(|p| p.title)
+            .unwrap_or_default();
+        rows.push((a, title, position));
+    }
+    render(MinePage { s, rows })
+}

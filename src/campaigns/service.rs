@@ -1,0 +1,381 @@
+//! Campaign and application flows shared by the HTML pages and the JSON API.
+//! Each change writes its audit entry.
+
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+
+use super::domain::{self, ApplicationStatus, CampaignDraft, CampaignKind, Decision};
+use super::entity::{application, campaign, position};
+use super::rules;
+use super::store::{self, NewApplication, NewCampaign};
+use crate::accounts::domain::Role;
+use crate::audit::{self, Entry};
+use crate::org_units;
+use crate::state::AppState;
+use crate::web::error::FieldError;
+use crate::web::i18n::Text;
+use crate::web::{AppError, CurrentUser};
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct PositionInput {
+    pub code: String,
+    pub title: String,
+    pub quota: i32,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct CampaignInput {
+    pub title: String,
+    #[serde(default)]
+    pub kind: CampaignKind,
+    pub org_unit_id: i32,
+    /// A rule-set preset id, e.g. `vn-138-2020`.
+    pub preset: String,
+    /// Unix milliseconds.
+    pub applies_from_ms: i64,
+    pub applies_until_ms: i64,
+    pub positions: Vec<PositionInput>,
+}
+
+/// Personnel act on campaigns of their unit subtree; administrators on all.
+pub async fn check_unit_access(
+    state: &AppState,
+    user: &CurrentUser,
+    unit: i32,
+) -> Result<(), AppError> {
+    user.require(&[Role::Personnel, Role::Admin])?;
+    let scope = org_units::store::scope_of(&state.db, user).await?;
+    if org_units::store::in_scope(&scope, unit) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The campaign, if this member of staff may manage it (404 otherwise, so the
+/// existence of other units' campaigns is not revealed).
+pub async fn managed_campaign(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+) -> Result<campaign::Model, AppError> {
+    let c = store::find_campaign(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_unit_access(state, user, c.org_unit_id).await?;
+    Ok(c)
+}
+
+pub async fn create_campaign(
+    state: &AppState,
+    user: &CurrentUser,
+    input: &CampaignInput,
+) -> Result<campaign::Model, AppError> {
+    check_unit_access(state, user, input.org_unit_id).await?;
+    let positions: Vec<(String, String, i32)> = input
+        .positions
+        .iter()
+        .map(|p| (p.code.trim().to_owned(), p.title.trim().to_owned(), p.quota))
+        .collect();
+    let mut errors: Vec<FieldError> = domain::check_campaign(&CampaignDraft {
+        title: &input.title,
+        applies_from_ms: input.applies_from_ms,
+        applies_until_ms: input.applies_until_ms,
+        positions: &positions,
+    })
+    .into_iter()
+    .map(|(f, t)| FieldError::new(f, t))
+    .collect();
+    let rule_set = rules::preset_json(&input.preset);
+    if rule_set.is_none() {
+        errors.push(FieldError::new("preset", Text::key("campaigns.bad_preset")));
+    }
+    let (Some(rule_set_json), true) = (rule_set, errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    let c = store::insert_campaign(
+        &txn,
+        NewCampaign {
+            title: input.title.trim().to_owned(),
+            kind: input.kind,
+            org_unit_id: input.org_unit_id,
+            rule_set_json,
+            applies_from_ms: input.applies_from_ms,
+            applies_until_ms: input.applies_until_ms,
+            created_by: user.id,
+        },
+        &positions,
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry::new("campaign_created", format!("campaign {} {}", c.id, c.title)).detail(format!(
+            "preset {}, {} positions",
+            input.preset,
+            positions.len()
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+/// Publishing makes the campaign visible to candidates during its window.
+pub async fn publish_campaign(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+) -> Result<(), AppError> {
+    let c = managed_campaign(state, user, id).await?;
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    store::set_status(&txn, c.id, "published").await?;
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry::new("campaign_published", format!("campaign {}", c.id)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ApplicationInput {
+    pub position_id: i32,
+    /// A priority category code of the campaign's rule set, if any.
+    #[serde(default)]
+    pub priority_category: Option<String>,
+    /// Section ids the candidate claims exemption from.
+    #[serde(default)]
+    pub exemptions: Vec<String>,
+    /// Reference of the document proving the priority or exemption.
+    #[serde(default)]
+    pub document_ref: Option<String>,
+}
+
+/// A candidate applies to one position of an open recruitment campaign.
+pub async fn apply(
+    state: &AppState,
+    user: &CurrentUser,
+    campaign_id: i32,
+    input: &ApplicationInput,
+) -> Result<application::Model, AppError> {
+    user.require(&[Role::Candidate])?;
+    let now = state.now_ms();
+    let c = store::find_campaign(&state.db, campaign_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if c.status != "published" {
+        return Err(AppError::NotFound);
+    }
+    if c.kind != CampaignKind::Recruitment.as_str()
+        || !domain::window_open(c.applies_from_ms, c.applies_until_ms, now)
+    {
+        return Err(AppError::invalid(
+            "campaign",
+            Text::key("applications.window_closed"),
+        ));
+    }
+    let position = store::find_position(&state.db, input.position_id).await?;
+    let mut errors = Vec::new();
+    if position.as_ref().is_none_or(|p| p.campaign_id != c.id) {
+        errors.push(FieldError::new(
+            "position_id",
+            Text::key("applications.bad_position"),
+        ));
+    }
+    let priority = input
+        .priority_category
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    if let Some(code) = &priority
+        && !rules::priority_categories(&c.rule_set)
+            .iter()
+            .any(|p| &p.code == code)
+    {
+        errors.push(FieldError::new(
+            "priority_category",
+            Text::key("applications.bad_priority"),
+        ));
+    }
+    let sections = rules::exemptible_sections(&c.rule_set);
+    if let Some(bad) = input
+        .exemptions
+        .iter()
+        .find(|e| !sections.iter().any(|s| &s.id == *e))
+    {
+        errors.push(FieldError::new(
+            "exemptions",
+            Text::key("applications.bad_exemption").with("section", bad),
+        ));
+    }
+    let document_ref = input
+        .document_ref
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    if (priority.is_some() || !input.exemptions.is_empty()) && document_ref.is_none() {
+        errors.push(FieldError::new(
+            "document_ref",
+            Text::key("applications.document_needed"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    if store::application_of(&state.db, c.id, user.id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(FieldError::new(
+            "campaign",
+            Text::key("applications.already_applied"),
+        )));
+    }
+    let txn = state.db.begin().await?;
+    let a = store::insert_application(
+        &txn,
+        NewApplication {
+            campaign_id: c.id,
+            position_id: input.position_id,
+            candidate_id: user.id,
+            priority_category: priority,
+            exemptions: input.exemptions.clone(),
+            document_ref,
+            status: ApplicationStatus::Submitted,
+            extra_minutes: 0,
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry::new(
+            "application_submitted",
+            format!("application {} campaign {}", a.id, c.id),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(a)
+}
+
+/// The application with its campaign, if this member of staff may manage it.
+pub async fn managed_application(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+) -> Result<(application::Model, campaign::Model), AppError> {
+    let a = store::find_application(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let c = managed_campaign(state, user, a.campaign_id).await?;
+    Ok((a, c))
+}
+
+pub async fn decide(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    decision: &Decision,
+) -> Result<ApplicationStatus, AppError> {
+    let (a, _) = managed_application(state, user, id).await?;
+    let current = ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::Submitted);
+    let next = domain::decide(current, decision).map_err(|t| AppError::invalid("decision", t))?;
+    let reason = match decision {
+        Decision::Reject { reason } => Some(reason.trim().to_owned()),
+        Decision::Approve => None,
+    };
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    store::record_decision(&txn, a.id, next, reason.clone(), user.id, now).await?;
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry::new("application_decided", format!("application {}", a.id)).detail(format!(
+            "{} → {}{}",
+            a.status,
+            next.as_str(),
+            reason.map(|r| format!(": {r}")).unwrap_or_default()
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(next)
+}
+
+/// Accommodation: extra minutes on every paper of the campaign. It changes a
+/// deadline, so it is audited.
+pub async fn set_extra_minutes(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    minutes: i32,
+) -> Result<(), AppError> {
+    let (a, _) = managed_application(state, user, id).await?;
+    let minutes =
+        domain::check_extra_minutes(minutes).map_err(|t| AppError::invalid("extra_minutes", t))?;
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    store::set_extra_minutes(&txn, a.id, minutes).await?;
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry::new("accommodation_set", format!("application {}", a.id))
+            .detail(format!("extra minutes {} → {minutes}", a.extra_minutes)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Campaigns a user may see in lists: staff see their scope; candidates see
+/// open campaigns (browsing) — their own applications are listed separately.
+pub async fn visible_campaigns(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Vec<campaign::Model>, AppError> {
+    match user.role {
+        Role::Candidate => Ok(store::open_campaigns(&state.db, state.now_ms()).await?),
+        Role::Personnel | Role::Admin => {
+            let scope = org_units::store::scope_of(&state.db, user).await?;
+            Ok(store::campaigns_in(&state.db, &scope).await?)
+        }
+        Role::Board => Err(AppError::Forbidden),
+    }
+}
+
+/// A campaign a candidate may look at: published, and open or applied to.
+pub async fn candidate_campaign(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+) -> Result<(campaign::Model, Vec<position::Model>), AppError> {
+    let c = store::find_campaign(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let applied = store::application_of(&state.db, c.id, user.id)
+        .await?
+        .is_some();
+    let open = c.status == "published"
+        && domain::window_open(c.applies_from_ms, c.applies_until_ms, state.now_ms());
+    if !(open || applied) {
+        return Err(AppError::NotFound);
+    }
+    let positions = store::positions(&state.db, c.id).await?;
+    Ok((c, positions))
+}

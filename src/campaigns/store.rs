@@ -1,0 +1,291 @@
+//! Campaign, position and application rows.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::domain::{ApplicationStatus, CampaignKind};
+use super::entity::{application, campaign, position};
+use crate::accounts::entity::user;
+
+pub struct NewCampaign {
+    pub title: String,
+    pub kind: CampaignKind,
+    pub org_unit_id: i32,
+    pub rule_set_json: String,
+    pub applies_from_ms: i64,
+    pub applies_until_ms: i64,
+    pub created_by: i32,
+}
+
+pub async fn insert_campaign(
+    db: &impl ConnectionTrait,
+    c: NewCampaign,
+    positions: &[(String, String, i32)],
+    now_ms: i64,
+) -> Result<campaign::Model, DbErr> {
+    let row = campaign::ActiveModel {
+        title: Set(c.title),
+        kind: Set(c.kind.as_str().to_owned()),
+        org_unit_id: Set(c.org_unit_id),
+        rule_set: Set(c.rule_set_json),
+        applies_from_ms: Set(c.applies_from_ms),
+        applies_until_ms: Set(c.applies_until_ms),
+        status: Set("draft".to_owned()),
+        created_by: Set(c.created_by),
+        created_ms: Set(now_ms),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    for (code, title, quota) in positions {
+        position::ActiveModel {
+            campaign_id: Set(row.id),
+            code: Set(code.clone()),
+            title: Set(title.trim().to_owned()),
+            quota: Set(*quota),
+            job_position_id: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(row)
+}
+
+pub async fn set_status(db: &impl ConnectionTrait, id: i32, status: &str) -> Result<(), DbErr> {
+    campaign::ActiveModel {
+        id: Set(id),
+        status: Set(status.to_owned()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_campaign(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<campaign::Model>, DbErr> {
+    campaign::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn positions(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> Result<Vec<position::Model>, DbErr> {
+    position::Entity::find()
+        .filter(position::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(position::Column::Code)
+        .all(db)
+        .await
+}
+
+pub async fn find_position(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<position::Model>, DbErr> {
+    position::Entity::find_by_id(id).one(db).await
+}
+
+/// Campaigns in these units (`None`: all), newest first.
+pub async fn campaigns_in(
+    db: &impl ConnectionTrait,
+    units: &Option<Vec<i32>>,
+) -> Result<Vec<campaign::Model>, DbErr> {
+    let mut q = campaign::Entity::find();
+    if let Some(units) = units {
+        q = q.filter(campaign::Column::OrgUnitId.is_in(units.clone()));
+    }
+    q.order_by_desc(campaign::Column::Id).all(db).await
+}
+
+/// Published campaigns whose application window is open at `now`.
+pub async fn open_campaigns(
+    db: &impl ConnectionTrait,
+    now_ms: i64,
+) -> Result<Vec<campaign::Model>, DbErr> {
+    campaign::Entity::find()
+        .filter(campaign::Column::Status.eq("published"))
+        .filter(campaign::Column::AppliesFromMs.lte(now_ms))
+        .filter(campaign::Column::AppliesUntilMs.gt(now_ms))
+        .order_by_asc(campaign::Column::AppliesUntilMs)
+        .all(db)
+        .await
+}
+
+pub struct NewApplication {
+    pub campaign_id: i32,
+    pub position_id: i32,
+    pub candidate_id: i32,
+    pub priority_category: Option<String>,
+    pub exemptions: Vec<String>,
+    pub document_ref: Option<String>,
+    pub status: ApplicationStatus,
+    pub extra_minutes: i32,
+}
+
+pub async fn insert_application(
+    db: &impl ConnectionTrait,
+    a: NewApplication,
+    now_ms: i64,
+) -> Result<application::Model, DbErr> {
+    application::ActiveModel {
+        campaign_id: Set(a.campaign_id),
+        position_id: Set(a.position_id),
+        candidate_id: Set(a.candidate_id),
+        priority_category: Set(a.priority_category),
+        exemptions: Set(serde_json::to_string(&a.exemptions).unwrap_or_else(|_| "[]".into())),
+        document_ref: Set(a.document_ref),
+        status: Set(a.status.as_str().to_owned()),
+        reject_reason: Set(None),
+        extra_minutes: Set(a.extra_minutes),
+        decided_by: Set(None),
+        decided_ms: Set(None),
+        created_ms: Set(now_ms),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find_application(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<application::Model>, DbErr> {
+    application::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn application_of(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    candidate_id: i32,
+) -> Result<Option<application::Model>, DbErr> {
+    application::Entity::find()
+        .filter(application::Column::CampaignId.eq(campaign_id))
+        .filter(application::Column::CandidateId.eq(candidate_id))
+        .one(db)
+        .await
+}
+
+pub async fn applications_of_candidate(
+    db: &impl ConnectionTrait,
+    candidate_id: i32,
+) -> Result<Vec<application::Model>, DbErr> {
+    application::Entity::find()
+        .filter(application::Column::CandidateId.eq(candidate_id))
+        .order_by_desc(application::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn record_decision(
+    db: &impl ConnectionTrait,
+    id: i32,
+    status: ApplicationStatus,
+    reason: Option<String>,
+    by: i32,
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    application::ActiveModel {
+        id: Set(id),
+        status: Set(status.as_str().to_owned()),
+        reject_reason: Set(reason),
+        decided_by: Set(Some(by)),
+        decided_ms: Set(Some(now_ms)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_extra_minutes(
+    db: &impl ConnectionTrait,
+    id: i32,
+    minutes: i32,
+) -> Result<(), DbErr> {
+    application::Entity::update_many()
+        .col_expr(application::Column::ExtraMinutes, Expr::value(minutes))
+        .filter(application::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct ApplicationFilter {
+    pub status: Option<String>,
+    pub position_id: Option<i32>,
+    /// Part of the candidate's name or email.
+    pub q: Option<String>,
+    pub page: Option<u64>,
+}
+
+pub const PAGE_SIZE: u64 = 50;
+
+/// One row of the personnel's application list: the application and its candidate.
+pub struct ApplicationRow {
+    pub application: application::Model,
+    pub candidate: user::Model,
+}
+
+pub async fn list_applications(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    filter: &ApplicationFilter,
+    paged: bool,
+) -> Result<(Vec<ApplicationRow>, u64), DbErr> {
+    let mut q = application::Entity::find().filter(application::Column::CampaignId.eq(campaign_id));
+    if let Some(s) = filter.status.as_deref().and_then(ApplicationStatus::parse) {
+        q = q.filter(application::Column::Status.eq(s.as_str()));
+    }
+    if let Some(p) = filter.position_id {
+        q = q.filter(application::Column::PositionId.eq(p));
+    }
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let ids: Vec<i32> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(
+                Condition::any()
+                    .add(user::Column::FullName.contains(text))
+                    .add(user::Column::Email.contains(text.to_lowercase())),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
+        q = q.filter(application::Column::CandidateId.is_in(ids));
+    }
+    let total = q.clone().count(db).await?;
+    let mut q = q.order_by_asc(application::Column::Id);
+    if paged {
+        let page = filter.page.unwrap_or(1).max(1);
+        q = q.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE);
+    }
+    let apps = q.all(db).await?;
+    let ids: Vec<i32> = apps.iter().map(|a| a.candidate_id).collect();
+    let users: std::collections::HashMap<i32, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let rows = apps
+        .into_iter()
+        .filter_map(|a| {
+            users
+                .get(&a.candidate_id)
+                .cloned()
+                .map(|candidate| ApplicationRow {
+                    application: a,
+                    candidate,
+                })
+        })
+        .collect();
+    Ok((rows, total))
+}

@@ -1,0 +1,367 @@
+//! HTML pages for papers: the board's editor with its feasibility check,
+//! previews, publishing, forms and the fairness report.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use super::blueprint::{Blueprint, BlueprintRow, SectionSpec};
+use super::entity::paper;
+use super::form::FairnessReport;
+use super::paper::{Navigation, PaperSpec, ReleasePolicy};
+use super::service::{self, Access, NewPaperInput, PaperEdit};
+use super::view::{SectionView, form_view};
+use crate::accounts::domain::Role;
+use crate::banks::model::Kind;
+use crate::clock::{format_local, parse_local_input, to_local_input};
+use crate::state::AppState;
+use crate::web::i18n::Text;
+use crate::web::{AppError, AuthUser, CurrentUser, Form, Page, Shell, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/papers", get(list_page))
+        .route("/campaigns/{id}/papers", post(create))
+        .route("/papers/{id}", get(editor).post(save))
+        .route("/papers/{id}/publish", post(publish))
+        .route("/papers/{id}/preview", get(preview))
+        .route("/papers/{id}/forms", post(issue_forms))
+        .route("/papers/{id}/fairness", get(fairness))
+}
+
+fn form_messages(e: AppError, s: &Shell) -> Result<Vec<String>, AppError> {
+    match e {
+        e @ (AppError::Invalid(_) | AppError::Conflict(_)) => Ok(e.details(s.tr.0).into_iter().map(|(_, m)| m).collect()),
+        other => Err(other),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "papers/list.html")]
+struct ListPage {
+    s: Shell,
+    papers: Vec<paper::Model>,
+}
+
+async fn list_page(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser) -> Result<impl IntoResponse, AppError> {
+    user.require(&[Role::Board, Role::Admin])?;
+    let papers = super::store::papers_of_board_member(&state.db, user.id).await?;
+    render(ListPage { s, papers })
+}
+
+#[derive(Deserialize)]
+struct NewPaperForm {
+    title: String,
+    round: i32,
+    #[serde(default)]
+    board: String,
+}
+
+async fn create(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<i32>, Form(form): Form<NewPaperForm>) -> Result<Response, AppError> {
+    let input = NewPaperInput {
+        title: form.title,
+        round: form.round,
+        board: form.board.split([',', ' ', '\n']).map(str::to_owned).filter(|s| !s.is_empty()).collect(),
+    };
+    let p = service::create(&state, &user, id, &input).await?;
+    Ok(Redirect::to(&format!("/papers/{}", p.id)).into_response())
+}
+
+/// One blueprint row as the editor shows it (strings, so a bad value comes back as typed).
+pub struct RowField {
+    pub bank: i32,
+    pub topics: String,
+    pub dmin: u8,
+    pub dmax: u8,
+    pub kind: String,
+    pub count: String,
+    pub points: String,
+}
+
+pub struct SectionField {
+    pub title: String,
+    pub shuffle_questions: bool,
+    pub shuffle_options: bool,
+    pub rows: Vec<RowField>,
+}
+
+/// The editor's fields: every section and row, plus blanks to add more.
+fn fields_of(bp: &Blueprint) -> Vec<SectionField> {
+    let blank_row = || RowField { bank: 0, topics: String::new(), dmin: 1, dmax: 5, kind: String::new(), count: String::new(), points: "1".into() };
+    let mut out: Vec<SectionField> = bp
+        .sections
+        .iter()
+        .map(|s| {
+            let mut rows: Vec<RowField> = s
+                .rows
+                .iter()
+                .map(|r| RowField {
+                    bank: r.bank_id,
+                    topics: r.topics.join(", "),
+                    dmin: r.difficulty_min,
+                    dmax: r.difficulty_max,
+                    kind: r.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+                    count: r.count.to_string(),
+                    points: r.points_each.to_string(),
+                })
+                .collect();
+            rows.push(blank_row());
+            SectionField { title: s.title.clone(), shuffle_questions: s.shuffle_questions, shuffle_options: s.shuffle_options, rows }
+        })
+        .collect();
+    out.push(SectionField { title: String::new(), shuffle_questions: true, shuffle_options: true, rows: vec![blank_row(), blank_row()] });
+    out
+}
+
+#[derive(Template)]
+#[template(path = "papers/editor.html")]
+struct EditorPage {
+    s: Shell,
+    p: paper::Model,
+    can_edit: bool,
+    sections: Vec<SectionField>,
+    banks: Vec<(i32, String)>,
+    kinds: [Kind; 8],
+    navigation: Navigation,
+    release: ReleasePolicy,
+    opens: String,
+    closes: String,
+    opens_text: String,
+    closes_text: String,
+    shortfalls: Vec<String>,
+    errors: Vec<String>,
+    forms: usize,
+}
+
+impl EditorPage {
+    fn is_kind(&self, row: &RowField, kind: &Kind) -> bool {
+        row.kind == kind.as_str()
+    }
+}
+
+async fn show_editor(state: &AppState, s: Shell, user: &CurrentUser, id: i32, errors: Vec<String>) -> Result<Response, AppError> {
+    let (p, access) = service::paper_for(state, user, id).await?;
+    let spec = service::spec_of(&p)?;
+    let shortfalls = service::feasibility(state, &p).await?;
+    let banks = crate::banks::store::banks(&state.db, None).await?.into_iter().map(|b| (b.id, b.name)).collect();
+    let offset = state.config.utc_offset_minutes;
+    let forms = super::store::forms_of_paper(&state.db, p.id).await?.len();
+    let page = EditorPage {
+        sections: fields_of(&spec.blueprint),
+        can_edit: access == Access::Edit,
+        banks,
+        kinds: Kind::ALL,
+        navigation: spec.navigation,
+        release: spec.release,
+        opens: to_local_input(p.opens_ms, offset),
+        closes: to_local_input(p.closes_ms, offset),
+        opens_text: format_local(p.opens_ms, offset),
+        closes_text: format_local(p.closes_ms, offset),
+        shortfalls,
+        forms,
+        errors,
+        p,
+        s,
+    };
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, render(page)?).into_response())
+}
+
+async fn editor(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser, Path(id): Path<i32>) -> Result<Response, AppError> {
+    show_editor(&state, s, &user, id, vec![]).await
+}
+
+/// Reads the editor's flat fields (`s0.title`, `s0.r1.count`, …) into a
+/// blueprint; blank rows and blank sections are skipped; a row with a
+/// non-number where a number belongs is reported by name.
+fn parse_editor(pairs: &[(String, String)]) -> Result<(PaperEdit, Vec<String>), Vec<String>> {
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    let has = |k: &str| pairs.iter().any(|(key, _)| key == k);
+    let mut problems = Vec::new();
+    let mut sections = Vec::new();
+    for s in 0..50 {
+        let p = format!("s{s}");
+        if !has(&format!("{p}.title")) {
+            break;
+        }
+        let mut rows = Vec::new();
+        for r in 0..200 {
+            let rp = format!("{p}.r{r}");
+            if !has(&format!("{rp}.count")) {
+                break;
+            }
+            let count = get(&format!("{rp}.count"));
+            if count.is_empty() {
+                continue;
+            }
+            let num = |field: &str, problems: &mut Vec<String>| -> f64 {
+                let v = get(&format!("{rp}.{field}")).replace(',', ".");
+                v.parse::<f64>().unwrap_or_else(|_| {
+                    problems.push(format!("section {}, row {}: '{v}' in {field} is not a number", s + 1, r + 1));
+                    0.0
+                })
+            };
+            let kind = get(&format!("{rp}.kind"));
+            rows.push(BlueprintRow {
+                bank_id: get(&format!("{rp}.bank")).parse().unwrap_or(0),
+                topics: get(&format!("{rp}.topics")).split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect(),
+                difficulty_min: num("dmin", &mut problems) as u8,
+                difficulty_max: num("dmax", &mut problems) as u8,
+                kind: Kind::parse(&kind),
+                count: num("count", &mut problems) as u32,
+                points_each: num("points", &mut problems),
+            });
+        }
+        let title = get(&format!("{p}.title"));
+        if title.is_empty() && rows.is_empty() {
+            continue;
+        }
+        sections.push(SectionSpec {
+            title,
+            rows,
+            shuffle_questions: has(&format!("{p}.shuffle_questions")),
+            shuffle_options: has(&format!("{p}.shuffle_options")),
+        });
+    }
+    let navigation = if get("navigation") == "sequential" { Navigation::Sequential } else { Navigation::Free };
+    let release = match get("release").as_str() {
+        "scores_and_rank" => ReleasePolicy::ScoresAndRank,
+        "immediately" => ReleasePolicy::Immediately,
+        _ => ReleasePolicy::Scores,
+    };
+    let offset = get("offset").parse().unwrap_or(crate::clock::DEFAULT_UTC_OFFSET_MINUTES);
+    let edit = PaperEdit {
+        title: get("title"),
+        spec: PaperSpec { blueprint: Blueprint { sections }, navigation, release, pool: Vec::new() },
+        time_limit_minutes: get("time_limit_minutes").parse().unwrap_or(0),
+        opens_ms: parse_local_input(&get("opens"), offset).unwrap_or(0),
+        closes_ms: parse_local_input(&get("closes"), offset).unwrap_or(0),
+        grace_seconds: get("grace_seconds").parse().unwrap_or(-1),
+    };
+    if problems.is_empty() { Ok((edit, problems)) } else { Err(problems) }
+}
+
+async fn save(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser, Path(id): Path<i32>, body: Bytes) -> Result<Response, AppError> {
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
+    pairs.push(("offset".into(), state.config.utc_offset_minutes.to_string()));
+    let edit = match parse_editor(&pairs) {
+        Ok((edit, _)) => edit,
+        Err(problems) => return show_editor(&state, s, &user, id, problems).await,
+    };
+    match service::save(&state, &user, id, &edit).await {
+        Ok(p) => Ok(Redirect::to(&format!("/papers/{}", p.id)).into_response()),
+        Err(e) => {
+            let errors = form_messages(e, &s)?;
+            show_editor(&state, s, &user, id, errors).await
+        }
+    }
+}
+
+async fn publish(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser, Path(id): Path<i32>) -> Result<Response, AppError> {
+    match service::publish(&state, &user, id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/papers/{id}")).into_response()),
+        Err(e) => {
+            let errors = form_messages(e, &s)?;
+            show_editor(&state, s, &user, id, errors).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SeedQuery {
+    seed: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "papers/preview.html")]
+struct PreviewPage {
+    s: Shell,
+    p: paper::Model,
+    seed: u64,
+    sections: Vec<SectionView>,
+}
+
+async fn preview(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser, Path(id): Path<i32>, Query(q): Query<SeedQuery>) -> Result<impl IntoResponse, AppError> {
+    let seed = q.seed.unwrap_or(1);
+    let (p, form, content) = service::preview(&state, &user, id, seed).await?;
+    let spec = service::spec_of(&p)?;
+    let sections = form_view(&spec.blueprint, &form, &content);
+    render(PreviewPage { s, p, seed, sections })
+}
+
+async fn issue_forms(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<i32>) -> Result<Response, AppError> {
+    service::issue_forms(&state, &user, id).await?;
+    Ok(Redirect::to(&format!("/papers/{id}/fairness")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "papers/fairness.html")]
+struct FairnessPage {
+    s: Shell,
+    p: paper::Model,
+    report: FairnessReport,
+    draws: Vec<(i64, u32)>,
+    min_draws: u32,
+    max_draws: u32,
+}
+
+async fn fairness(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser, Path(id): Path<i32>) -> Result<impl IntoResponse, AppError> {
+    let (p, report) = service::fairness(&state, &user, id).await?;
+    let draws: Vec<(i64, u32)> = report.draws_per_question.iter().map(|(k, v)| (*k, *v)).collect();
+    let min_draws = draws.iter().map(|(_, n)| *n).min().unwrap_or(0);
+    let max_draws = draws.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    render(FairnessPage { s, p, report, draws, min_draws, max_draws })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_editor;
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+    }
+
+    #[test]
+    fn editor_fields_become_a_blueprint_skipping_blanks() {
+        let p = pairs(&[
+            ("title", "Vòng 1"),
+            ("time_limit_minutes", "60"),
+            ("grace_seconds", "30"),
+            ("opens", "2026-12-01T09:00"),
+            ("closes", "2026-12-01T12:00"),
+            ("s0.title", "Kiến thức chung"),
+            ("s0.shuffle_questions", "on"),
+            ("s0.r0.bank", "3"),
+            ("s0.r0.topics", "Hiến pháp 2013, Luật Viên chức"),
+            ("s0.r0.dmin", "1"),
+            ("s0.r0.dmax", "3"),
+            ("s0.r0.kind", ""),
+            ("s0.r0.count", "40"),
+            ("s0.r0.points", "1,5"),
+            ("s0.r1.count", ""),
+            ("s1.title", ""),
+            ("s1.r0.count", ""),
+        ]);
+        let (edit, _) = parse_editor(&p).unwrap();
+        let sections = &edit.spec.blueprint.sections;
+        assert_eq!(sections.len(), 1);
+        assert!(sections[0].shuffle_questions && !sections[0].shuffle_options);
+        let row = &sections[0].rows[0];
+        assert_eq!((row.bank_id, row.count, row.points_each), (3, 40, 1.5));
+        assert_eq!(row.topics, ["Hiến pháp 2013", "Luật Viên chức"]);
+        assert_eq!(edit.opens_ms + 3 * 3_600_000, edit.closes_ms);
+    }
+
+    #[test]
+    fn a_word_where_a_number_belongs_is_named() {
+        let p = pairs(&[("s0.title", "A"), ("s0.r0.count", "twenty"), ("s0.r0.dmin", "1"), ("s0.r0.dmax", "2"), ("s0.r0.points", "1")]);
+        let errs = parse_editor(&p).unwrap_err();
+        assert_eq!(errs, ["section 1, row 1: 'twenty' in count is not a number"]);
+    }
+}

@@ -1,0 +1,4 @@
+//! Grading, rankings and item statistics.
+
+pub mod item_analysis;
+pub mod ranking;
