@@ -43,8 +43,16 @@ impl MigrationTrait for Migration {
                 .col(integer(Forms::ItemCount))
                 .col(blob(Forms::Data))
                 .col(big_integer(Forms::CreatedMs))
-                .foreign_key(ForeignKey::create().from(Forms::Table, Forms::PaperId).to(Papers::Table, Papers::Id))
-                .foreign_key(ForeignKey::create().from(Forms::Table, Forms::ApplicationId).to(Applications::Table, Applications::Id))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Forms::Table, Forms::PaperId)
+                        .to(Papers::Table, Papers::Id),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(Forms::Table, Forms::ApplicationId)
+                        .to(Applications::Table, Applications::Id),
+                )
                 .to_owned(),
         )
         .await?;
@@ -63,6 +71,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(Forms::Table).to_owned()).await
+        m.drop_table(Table::drop().table(Forms::Table).to_owned())
+            .await
     }
 }

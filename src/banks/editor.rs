@@ -503,9 +503,9 @@ mod tests {
     #[test]
     fn numeric_answers_read_values_tolerances_and_ranges() {
         assert_eq!(
-            parse_numeric("3,14±0,01"),
+            parse_numeric("2,54±0,01"),
             Ok(NumericValue::Exact {
-                value: 3.14,
+                value: 2.54,
                 tolerance: 0.01
             })
         );

@@ -468,28 +468,26 @@ async fn save_from_editor(
         }
         Err(problems) => errors = problems.clone(),
     }
-    if !preview_only {
-        if let Ok(q) = parsed {
-            let result = service::save_question(
-                &state.db,
-                state.now_ms(),
-                &user.actor(),
-                &bank,
-                question.as_ref().map(|(id, _)| *id),
-                Some(editor.key.as_str()),
-                q,
-            )
-            .await;
-            match result {
-                Ok(saved) => {
-                    return Ok(Redirect::to(&format!(
-                        "/banks/{}/questions/{}",
-                        bank.id, saved.question_id
-                    ))
-                    .into_response());
-                }
-                Err(e) => errors = form_errors(e, &s)?,
+    if !preview_only && let Ok(q) = parsed {
+        let result = service::save_question(
+            &state.db,
+            state.now_ms(),
+            &user.actor(),
+            &bank,
+            question.as_ref().map(|(id, _)| *id),
+            Some(editor.key.as_str()),
+            q,
+        )
+        .await;
+        match result {
+            Ok(saved) => {
+                return Ok(Redirect::to(&format!(
+                    "/banks/{}/questions/{}",
+                    bank.id, saved.question_id
+                ))
+                .into_response());
             }
+            Err(e) => errors = form_errors(e, &s)?,
         }
     }
     let status = if errors.is_empty() || preview_only {

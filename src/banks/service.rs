@@ -612,17 +612,17 @@ pub async fn import_with_progress(
     // The bank: an existing one, or (CLI) one named or described by the file.
     let (existing, new_bank) = match target {
         Target::Bank(b) => {
-            if let Some(info) = &parsed.bank {
-                if info.name != b.name {
-                    report.warnings.push(Problem {
-                        line: 1,
-                        column: None,
-                        message: format!(
-                            "the file describes the bank \"{}\"; its questions go into \"{}\"",
-                            info.name, b.name
-                        ),
-                    });
-                }
+            if let Some(info) = &parsed.bank
+                && info.name != b.name
+            {
+                report.warnings.push(Problem {
+                    line: 1,
+                    column: None,
+                    message: format!(
+                        "the file describes the bank \"{}\"; its questions go into \"{}\"",
+                        info.name, b.name
+                    ),
+                });
             }
             (Some(b), None)
         }
@@ -689,16 +689,16 @@ pub async fn import_with_progress(
                     column: None,
                     message: format!("{who}: a key has 1 to 100 characters on one line"),
                 });
-            } else if format != Format::Toml {
-                if let Some(first) = keys_seen.insert(k.to_owned(), iq.line) {
-                    report.errors.push(Problem {
-                        line: iq.line,
-                        column: None,
-                        message: format!(
-                            "{who}: the key is already used by the question at line {first}"
-                        ),
-                    });
-                }
+            } else if format != Format::Toml
+                && let Some(first) = keys_seen.insert(k.to_owned(), iq.line)
+            {
+                report.errors.push(Problem {
+                    line: iq.line,
+                    column: None,
+                    message: format!(
+                        "{who}: the key is already used by the question at line {first}"
+                    ),
+                });
             }
         }
     }

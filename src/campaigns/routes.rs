@@ -283,7 +283,11 @@ async fn show(
         && mine.is_none()
         && c.kind == CampaignKind::Recruitment.as_str()
         && super::domain::window_open(c.applies_from_ms, c.applies_until_ms, state.now_ms());
-    let papers = if manage { crate::exams::store::papers_of_campaign(&state.db, c.id).await? } else { Vec::new() };
+    let papers = if manage {
+        crate::exams::store::papers_of_campaign(&state.db, c.id).await?
+    } else {
+        Vec::new()
+    };
     let page = CampaignPage {
         papers,
         rule_set_name: rules::name(&c.rule_set, s.tr.0),

@@ -57,7 +57,10 @@ pub const MAX_GRACE_SECONDS: i32 = 600;
 pub fn check(spec: &PaperSpec, timing: &Timing) -> Vec<(&'static str, Text)> {
     let mut errors = Vec::new();
     if !(1..=MAX_MINUTES).contains(&timing.time_limit_minutes) {
-        errors.push(("time_limit_minutes", Text::key("papers.bad_time_limit").with("max", MAX_MINUTES)));
+        errors.push((
+            "time_limit_minutes",
+            Text::key("papers.bad_time_limit").with("max", MAX_MINUTES),
+        ));
     }
     if timing.closes_ms <= timing.opens_ms {
         errors.push(("closes", Text::key("papers.bad_window")));
@@ -65,7 +68,10 @@ pub fn check(spec: &PaperSpec, timing: &Timing) -> Vec<(&'static str, Text)> {
         errors.push(("closes", Text::key("papers.window_shorter_than_limit")));
     }
     if !(0..=MAX_GRACE_SECONDS).contains(&timing.grace_seconds) {
-        errors.push(("grace_seconds", Text::key("papers.bad_grace").with("max", MAX_GRACE_SECONDS)));
+        errors.push((
+            "grace_seconds",
+            Text::key("papers.bad_grace").with("max", MAX_GRACE_SECONDS),
+        ));
     }
     for p in spec.blueprint.problems() {
         errors.push(("blueprint", Text::Raw(p)));
@@ -101,7 +107,12 @@ mod tests {
     }
 
     fn timing() -> Timing {
-        Timing { time_limit_minutes: 60, opens_ms: 0, closes_ms: 2 * 3_600_000, grace_seconds: 30 }
+        Timing {
+            time_limit_minutes: 60,
+            opens_ms: 0,
+            closes_ms: 2 * 3_600_000,
+            grace_seconds: 30,
+        }
     }
 
     #[test]
@@ -111,15 +122,26 @@ mod tests {
 
     #[test]
     fn timing_problems_are_named() {
-        let t = Timing { time_limit_minutes: 0, opens_ms: 10, closes_ms: 5, grace_seconds: 9999 };
+        let t = Timing {
+            time_limit_minutes: 0,
+            opens_ms: 10,
+            closes_ms: 5,
+            grace_seconds: 9999,
+        };
         let fields: Vec<_> = check(&spec(60), &t).into_iter().map(|(f, _)| f).collect();
         assert_eq!(fields, ["time_limit_minutes", "closes", "grace_seconds"]);
     }
 
     #[test]
     fn the_window_must_hold_the_whole_time_limit() {
-        let t = Timing { closes_ms: 30 * 60_000, ..timing() };
-        assert_eq!(check(&spec(60), &t)[0].1, Text::key("papers.window_shorter_than_limit"));
+        let t = Timing {
+            closes_ms: 30 * 60_000,
+            ..timing()
+        };
+        assert_eq!(
+            check(&spec(60), &t)[0].1,
+            Text::key("papers.window_shorter_than_limit")
+        );
     }
 
     #[test]

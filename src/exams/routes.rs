@@ -2,12 +2,12 @@
 //! previews, publishing, forms and the fairness report.
 
 use askama::Template;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 
 use super::blueprint::{Blueprint, BlueprintRow, SectionSpec};
@@ -36,7 +36,9 @@ pub fn router() -> Router<AppState> {
 
 fn form_messages(e: AppError, s: &Shell) -> Result<Vec<String>, AppError> {
     match e {
-        e @ (AppError::Invalid(_) | AppError::Conflict(_)) => Ok(e.details(s.tr.0).into_iter().map(|(_, m)| m).collect()),
+        e @ (AppError::Invalid(_) | AppError::Conflict(_)) => {
+            Ok(e.details(s.tr.0).into_iter().map(|(_, m)| m).collect())
+        }
         other => Err(other),
     }
 }
@@ -48,7 +50,11 @@ struct ListPage {
     papers: Vec<paper::Model>,
 }
 
-async fn list_page(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser) -> Result<impl IntoResponse, AppError> {
+async fn list_page(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+) -> Result<impl IntoResponse, AppError> {
     user.require(&[Role::Board, Role::Admin])?;
     let papers = super::store::papers_of_board_member(&state.db, user.id).await?;
     render(ListPage { s, papers })
@@ -62,11 +68,21 @@ struct NewPaperForm {
     board: String,
 }
 
-async fn create(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<i32>, Form(form): Form<NewPaperForm>) -> Result<Response, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Form(form): Form<NewPaperForm>,
+) -> Result<Response, AppError> {
     let input = NewPaperInput {
         title: form.title,
         round: form.round,
-        board: form.board.split([',', ' ', '\n']).map(str::to_owned).filter(|s| !s.is_empty()).collect(),
+        board: form
+            .board
+            .split([',', ' ', '\n'])
+            .map(str::to_owned)
+            .filter(|s| !s.is_empty())
+            .collect(),
     };
     let p = service::create(&state, &user, id, &input).await?;
     Ok(Redirect::to(&format!("/papers/{}", p.id)).into_response())
@@ -92,7 +108,15 @@ pub struct SectionField {
 
 /// The editor's fields: every section and row, plus blanks to add more.
 fn fields_of(bp: &Blueprint) -> Vec<SectionField> {
-    let blank_row = || RowField { bank: 0, topics: String::new(), dmin: 1, dmax: 5, kind: String::new(), count: String::new(), points: "1".into() };
+    let blank_row = || RowField {
+        bank: 0,
+        topics: String::new(),
+        dmin: 1,
+        dmax: 5,
+        kind: String::new(),
+        count: String::new(),
+        points: "1".into(),
+    };
     let mut out: Vec<SectionField> = bp
         .sections
         .iter()
@@ -111,10 +135,20 @@ fn fields_of(bp: &Blueprint) -> Vec<SectionField> {
                 })
                 .collect();
             rows.push(blank_row());
-            SectionField { title: s.title.clone(), shuffle_questions: s.shuffle_questions, shuffle_options: s.shuffle_options, rows }
+            SectionField {
+                title: s.title.clone(),
+                shuffle_questions: s.shuffle_questions,
+                shuffle_options: s.shuffle_options,
+                rows,
+            }
         })
         .collect();
-    out.push(SectionField { title: String::new(), shuffle_questions: true, shuffle_options: true, rows: vec![blank_row(), blank_row()] });
+    out.push(SectionField {
+        title: String::new(),
+        shuffle_questions: true,
+        shuffle_options: true,
+        rows: vec![blank_row(), blank_row()],
+    });
     out
 }
 
@@ -144,11 +178,21 @@ impl EditorPage {
     }
 }
 
-async fn show_editor(state: &AppState, s: Shell, user: &CurrentUser, id: i32, errors: Vec<String>) -> Result<Response, AppError> {
+async fn show_editor(
+    state: &AppState,
+    s: Shell,
+    user: &CurrentUser,
+    id: i32,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
     let (p, access) = service::paper_for(state, user, id).await?;
     let spec = service::spec_of(&p)?;
     let shortfalls = service::feasibility(state, &p).await?;
-    let banks = crate::banks::store::banks(&state.db, None).await?.into_iter().map(|b| (b.id, b.name)).collect();
+    let banks = crate::banks::store::banks(&state.db, None)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.name))
+        .collect();
     let offset = state.config.utc_offset_minutes;
     let forms = super::store::forms_of_paper(&state.db, p.id).await?.len();
     let page = EditorPage {
@@ -168,11 +212,20 @@ async fn show_editor(state: &AppState, s: Shell, user: &CurrentUser, id: i32, er
         p,
         s,
     };
-    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok((status, render(page)?).into_response())
 }
 
-async fn editor(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser, Path(id): Path<i32>) -> Result<Response, AppError> {
+async fn editor(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
     show_editor(&state, s, &user, id, vec![]).await
 }
 
@@ -180,7 +233,13 @@ async fn editor(State(state): State<AppState>, Page(s): Page, AuthUser(user): Au
 /// blueprint; blank rows and blank sections are skipped; a row with a
 /// non-number where a number belongs is reported by name.
 fn parse_editor(pairs: &[(String, String)]) -> Result<(PaperEdit, Vec<String>), Vec<String>> {
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
     let has = |k: &str| pairs.iter().any(|(key, _)| key == k);
     let mut problems = Vec::new();
     let mut sections = Vec::new();
@@ -202,14 +261,22 @@ fn parse_editor(pairs: &[(String, String)]) -> Result<(PaperEdit, Vec<String>), 
             let num = |field: &str, problems: &mut Vec<String>| -> f64 {
                 let v = get(&format!("{rp}.{field}")).replace(',', ".");
                 v.parse::<f64>().unwrap_or_else(|_| {
-                    problems.push(format!("section {}, row {}: '{v}' in {field} is not a number", s + 1, r + 1));
+                    problems.push(format!(
+                        "section {}, row {}: '{v}' in {field} is not a number",
+                        s + 1,
+                        r + 1
+                    ));
                     0.0
                 })
             };
             let kind = get(&format!("{rp}.kind"));
             rows.push(BlueprintRow {
                 bank_id: get(&format!("{rp}.bank")).parse().unwrap_or(0),
-                topics: get(&format!("{rp}.topics")).split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect(),
+                topics: get(&format!("{rp}.topics"))
+                    .split(',')
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty())
+                    .collect(),
                 difficulty_min: num("dmin", &mut problems) as u8,
                 difficulty_max: num("dmax", &mut problems) as u8,
                 kind: Kind::parse(&kind),
@@ -228,27 +295,48 @@ fn parse_editor(pairs: &[(String, String)]) -> Result<(PaperEdit, Vec<String>), 
             shuffle_options: has(&format!("{p}.shuffle_options")),
         });
     }
-    let navigation = if get("navigation") == "sequential" { Navigation::Sequential } else { Navigation::Free };
+    let navigation = if get("navigation") == "sequential" {
+        Navigation::Sequential
+    } else {
+        Navigation::Free
+    };
     let release = match get("release").as_str() {
         "scores_and_rank" => ReleasePolicy::ScoresAndRank,
         "immediately" => ReleasePolicy::Immediately,
         _ => ReleasePolicy::Scores,
     };
-    let offset = get("offset").parse().unwrap_or(crate::clock::DEFAULT_UTC_OFFSET_MINUTES);
+    let offset = get("offset")
+        .parse()
+        .unwrap_or(crate::clock::DEFAULT_UTC_OFFSET_MINUTES);
     let edit = PaperEdit {
         title: get("title"),
-        spec: PaperSpec { blueprint: Blueprint { sections }, navigation, release, pool: Vec::new() },
+        spec: PaperSpec {
+            blueprint: Blueprint { sections },
+            navigation,
+            release,
+            pool: Vec::new(),
+        },
         time_limit_minutes: get("time_limit_minutes").parse().unwrap_or(0),
         opens_ms: parse_local_input(&get("opens"), offset).unwrap_or(0),
         closes_ms: parse_local_input(&get("closes"), offset).unwrap_or(0),
         grace_seconds: get("grace_seconds").parse().unwrap_or(-1),
     };
-    if problems.is_empty() { Ok((edit, problems)) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok((edit, problems))
+    } else {
+        Err(problems)
+    }
 }
 
-async fn save(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser, Path(id): Path<i32>, body: Bytes) -> Result<Response, AppError> {
-    let mut pairs: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&body).map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
+async fn save(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
     pairs.push(("offset".into(), state.config.utc_offset_minutes.to_string()));
     let edit = match parse_editor(&pairs) {
         Ok((edit, _)) => edit,
@@ -263,7 +351,12 @@ async fn save(State(state): State<AppState>, Page(s): Page, AuthUser(user): Auth
     }
 }
 
-async fn publish(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser, Path(id): Path<i32>) -> Result<Response, AppError> {
+async fn publish(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
     match service::publish(&state, &user, id).await {
         Ok(()) => Ok(Redirect::to(&format!("/papers/{id}")).into_response()),
         Err(e) => {
@@ -287,15 +380,30 @@ struct PreviewPage {
     sections: Vec<SectionView>,
 }
 
-async fn preview(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser, Path(id): Path<i32>, Query(q): Query<SeedQuery>) -> Result<impl IntoResponse, AppError> {
+async fn preview(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Query(q): Query<SeedQuery>,
+) -> Result<impl IntoResponse, AppError> {
     let seed = q.seed.unwrap_or(1);
     let (p, form, content) = service::preview(&state, &user, id, seed).await?;
     let spec = service::spec_of(&p)?;
     let sections = form_view(&spec.blueprint, &form, &content);
-    render(PreviewPage { s, p, seed, sections })
+    render(PreviewPage {
+        s,
+        p,
+        seed,
+        sections,
+    })
 }
 
-async fn issue_forms(State(state): State<AppState>, AuthUser(user): AuthUser, Path(id): Path<i32>) -> Result<Response, AppError> {
+async fn issue_forms(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
     service::issue_forms(&state, &user, id).await?;
     Ok(Redirect::to(&format!("/papers/{id}/fairness")).into_response())
 }
@@ -311,12 +419,28 @@ struct FairnessPage {
     max_draws: u32,
 }
 
-async fn fairness(State(state): State<AppState>, Page(s): Page, AuthUser(user): AuthUser, Path(id): Path<i32>) -> Result<impl IntoResponse, AppError> {
+async fn fairness(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<impl IntoResponse, AppError> {
     let (p, report) = service::fairness(&state, &user, id).await?;
-    let draws: Vec<(i64, u32)> = report.draws_per_question.iter().map(|(k, v)| (*k, *v)).collect();
+    let draws: Vec<(i64, u32)> = report
+        .draws_per_question
+        .iter()
+        .map(|(k, v)| (*k, *v))
+        .collect();
     let min_draws = draws.iter().map(|(_, n)| *n).min().unwrap_or(0);
     let max_draws = draws.iter().map(|(_, n)| *n).max().unwrap_or(0);
-    render(FairnessPage { s, p, report, draws, min_draws, max_draws })
+    render(FairnessPage {
+        s,
+        p,
+        report,
+        draws,
+        min_draws,
+        max_draws,
+    })
 }
 
 #[cfg(test)]
@@ -324,7 +448,9 @@ mod tests {
     use super::parse_editor;
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+        v.iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -360,8 +486,17 @@ mod tests {
 
     #[test]
     fn a_word_where_a_number_belongs_is_named() {
-        let p = pairs(&[("s0.title", "A"), ("s0.r0.count", "twenty"), ("s0.r0.dmin", "1"), ("s0.r0.dmax", "2"), ("s0.r0.points", "1")]);
+        let p = pairs(&[
+            ("s0.title", "A"),
+            ("s0.r0.count", "twenty"),
+            ("s0.r0.dmin", "1"),
+            ("s0.r0.dmax", "2"),
+            ("s0.r0.points", "1"),
+        ]);
         let errs = parse_editor(&p).unwrap_err();
-        assert_eq!(errs, ["section 1, row 1: 'twenty' in count is not a number"]);
+        assert_eq!(
+            errs,
+            ["section 1, row 1: 'twenty' in count is not a number"]
+        );
     }
 }

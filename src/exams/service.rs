@@ -32,11 +32,19 @@ pub enum Access {
 
 /// The paper and what this user may do with it; 404 for everyone else, so
 /// other units' papers are not even confirmed to exist.
-pub async fn paper_for(state: &AppState, user: &CurrentUser, id: i32) -> Result<(paper::Model, Access), AppError> {
-    let p = store::find_paper(&state.db, id).await?.ok_or(AppError::NotFound)?;
+pub async fn paper_for(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+) -> Result<(paper::Model, Access), AppError> {
+    let p = store::find_paper(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     match user.role {
         Role::Admin => Ok((p, Access::Edit)),
-        Role::Board if store::board_of(&state.db, p.id).await?.contains(&user.id) => Ok((p, Access::Edit)),
+        Role::Board if store::board_of(&state.db, p.id).await?.contains(&user.id) => {
+            Ok((p, Access::Edit))
+        }
         Role::Personnel => {
             campaigns::service::managed_campaign(state, user, p.campaign_id).await?;
             Ok((p, Access::Manage))
@@ -46,7 +54,8 @@ pub async fn paper_for(state: &AppState, user: &CurrentUser, id: i32) -> Result<
 }
 
 pub fn spec_of(p: &paper::Model) -> Result<PaperSpec, AppError> {
-    serde_json::from_str(&p.spec).map_err(|e| AppError::Internal(anyhow::anyhow!("paper {} spec: {e}", p.id)))
+    serde_json::from_str(&p.spec)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("paper {} spec: {e}", p.id)))
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -61,7 +70,11 @@ pub struct NewPaperInput {
 
 /// A blueprint to start from: one section per section of the rule set's round,
 /// with its question count, from the first bank of the matching subject.
-async fn starting_blueprint(state: &AppState, rule_set_json: &str, round: i32) -> Result<(Blueprint, i32), AppError> {
+async fn starting_blueprint(
+    state: &AppState,
+    rule_set_json: &str,
+    round: i32,
+) -> Result<(Blueprint, i32), AppError> {
     let rules = campaigns::rules::parse(rule_set_json);
     let banks = crate::banks::store::banks(&state.db, None).await?;
     let mut minutes = 0;
@@ -74,7 +87,11 @@ async fn starting_blueprint(state: &AppState, rule_set_json: &str, round: i32) -
                 .filter(|s| s.questions > 0)
                 .map(|s| {
                     minutes += i32::try_from(s.minutes).unwrap_or(0);
-                    let bank = banks.iter().find(|b| b.subject == subject_code(s.subject)).map(|b| b.id).unwrap_or(0);
+                    let bank = banks
+                        .iter()
+                        .find(|b| b.subject == subject_code(s.subject))
+                        .map(|b| b.id)
+                        .unwrap_or(0);
                     SectionSpec {
                         title: s.title.vi.clone(),
                         rows: vec![BlueprintRow {
@@ -97,12 +114,20 @@ async fn starting_blueprint(state: &AppState, rule_set_json: &str, round: i32) -
 }
 
 fn subject_code(s: crate::banks::model::Subject) -> String {
-    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Personnel (or an administrator) add a paper to a campaign and assign the
 /// board members who will build it.
-pub async fn create(state: &AppState, user: &CurrentUser, campaign_id: i32, input: &NewPaperInput) -> Result<paper::Model, AppError> {
+pub async fn create(
+    state: &AppState,
+    user: &CurrentUser,
+    campaign_id: i32,
+    input: &NewPaperInput,
+) -> Result<paper::Model, AppError> {
     let c = campaigns::service::managed_campaign(state, user, campaign_id).await?;
     let title = input.title.trim();
     let mut errors = Vec::new();
@@ -113,17 +138,29 @@ pub async fn create(state: &AppState, user: &CurrentUser, campaign_id: i32, inpu
         errors.push(FieldError::new("round", Text::key("papers.bad_round")));
     }
     let mut board = Vec::new();
-    for name in input.board.iter().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty()) {
+    for name in input
+        .board
+        .iter()
+        .map(|n| n.trim().to_lowercase())
+        .filter(|n| !n.is_empty())
+    {
         match crate::accounts::store::find_by_username(&state.db, &name).await? {
             Some(u) if u.role == Role::Board.as_str() => board.push(u.id),
-            _ => errors.push(FieldError::new("board", Text::key("papers.not_a_board_member").with("name", &name))),
+            _ => errors.push(FieldError::new(
+                "board",
+                Text::key("papers.not_a_board_member").with("name", &name),
+            )),
         }
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
     let (blueprint, minutes) = starting_blueprint(state, &c.rule_set, input.round).await?;
-    let spec_json = serde_json::to_string(&PaperSpec { blueprint, ..Default::default() }).map_err(anyhow::Error::from)?;
+    let spec_json = serde_json::to_string(&PaperSpec {
+        blueprint,
+        ..Default::default()
+    })
+    .map_err(anyhow::Error::from)?;
     let now = state.now_ms();
     // A sensible first window: a week after the applications close, 09:00 local.
     let day = 86_400_000;
@@ -151,7 +188,13 @@ pub async fn create(state: &AppState, user: &CurrentUser, campaign_id: i32, inpu
     for id in board {
         store::add_board_member(&txn, p.id, id).await?;
     }
-    audit::record(&txn, now, &user.actor(), Entry::new("paper_created", format!("paper {} campaign {}", p.id, c.id)).detail(title)).await?;
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry::new("paper_created", format!("paper {} campaign {}", p.id, c.id)).detail(title),
+    )
+    .await?;
     txn.commit().await?;
     Ok(p)
 }
@@ -169,7 +212,12 @@ pub struct PaperEdit {
 /// Saves a board member's changes. A draft is rewritten; a published paper is
 /// frozen, so the change makes a new draft version (audited) and the
 /// published one stays as it is for the attempts that use it.
-pub async fn save(state: &AppState, user: &CurrentUser, id: i32, edit: &PaperEdit) -> Result<paper::Model, AppError> {
+pub async fn save(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    edit: &PaperEdit,
+) -> Result<paper::Model, AppError> {
     let (p, access) = paper_for(state, user, id).await?;
     if access != Access::Edit {
         return Err(AppError::Forbidden);
@@ -180,7 +228,10 @@ pub async fn save(state: &AppState, user: &CurrentUser, id: i32, edit: &PaperEdi
         closes_ms: edit.closes_ms,
         grace_seconds: edit.grace_seconds,
     };
-    let mut errors: Vec<FieldError> = spec::check(&edit.spec, &timing).into_iter().map(|(f, t)| FieldError::new(f, t)).collect();
+    let mut errors: Vec<FieldError> = spec::check(&edit.spec, &timing)
+        .into_iter()
+        .map(|(f, t)| FieldError::new(f, t))
+        .collect();
     if edit.title.trim().is_empty() {
         errors.push(FieldError::new("title", Text::key("papers.bad_title")));
     }
@@ -203,7 +254,13 @@ pub async fn save(state: &AppState, user: &CurrentUser, id: i32, edit: &PaperEdi
             ..p.clone()
         };
         store::update_draft(&txn, &updated).await?;
-        audit::record(&txn, now, &user.actor(), Entry::new("paper_edited", format!("paper {}", p.id))).await?;
+        audit::record(
+            &txn,
+            now,
+            &user.actor(),
+            Entry::new("paper_edited", format!("paper {}", p.id)),
+        )
+        .await?;
         updated
     } else {
         let next = store::insert_paper(
@@ -231,7 +288,10 @@ pub async fn save(state: &AppState, user: &CurrentUser, id: i32, edit: &PaperEdi
             &txn,
             now,
             &user.actor(),
-            Entry::new("paper_new_version", format!("paper {}", next.id)).detail(format!("version {} of paper {}, which stays published until this one is", next.version, p.id)),
+            Entry::new("paper_new_version", format!("paper {}", next.id)).detail(format!(
+                "version {} of paper {}, which stays published until this one is",
+                next.version, p.id
+            )),
         )
         .await?;
         next
@@ -243,20 +303,33 @@ pub async fn save(state: &AppState, user: &CurrentUser, id: i32, edit: &PaperEdi
 /// Whether every row can be filled now, and if not, which rows fall short.
 pub async fn feasibility(state: &AppState, p: &paper::Model) -> Result<Vec<String>, AppError> {
     let s = spec_of(p)?;
-    let pool = if s.pool.is_empty() { store::live_pool(&state.db, &s.blueprint).await? } else { store::frozen_pool(&state.db, &s.pool).await?.0 };
+    let pool = if s.pool.is_empty() {
+        store::live_pool(&state.db, &s.blueprint).await?
+    } else {
+        store::frozen_pool(&state.db, &s.pool).await?.0
+    };
     let names = bank_names(state).await?;
-    Ok(match super::blueprint::check_feasibility(&s.blueprint, &pool) {
-        Ok(()) => Vec::new(),
-        Err(shortfalls) => messages(&s.blueprint, &shortfalls, &names),
-    })
+    Ok(
+        match super::blueprint::check_feasibility(&s.blueprint, &pool) {
+            Ok(()) => Vec::new(),
+            Err(shortfalls) => messages(&s.blueprint, &shortfalls, &names),
+        },
+    )
 }
 
 async fn bank_names(state: &AppState) -> Result<HashMap<i32, String>, AppError> {
-    Ok(crate::banks::store::banks(&state.db, None).await?.into_iter().map(|b| (b.id, b.name)).collect())
+    Ok(crate::banks::store::banks(&state.db, None)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.name))
+        .collect())
 }
 
 fn messages(bp: &Blueprint, shortfalls: &[Shortfall], names: &HashMap<i32, String>) -> Vec<String> {
-    shortfalls.iter().map(|s| s.message(bp, |id| names.get(&id).cloned())).collect()
+    shortfalls
+        .iter()
+        .map(|s| s.message(bp, |id| names.get(&id).cloned()))
+        .collect()
 }
 
 /// Publishing checks the paper, freezes its pool and makes it the version
@@ -267,11 +340,22 @@ pub async fn publish(state: &AppState, user: &CurrentUser, id: i32) -> Result<()
         return Err(AppError::Forbidden);
     }
     if p.status != "draft" {
-        return Err(AppError::invalid("status", Text::key("papers.already_published")));
+        return Err(AppError::invalid(
+            "status",
+            Text::key("papers.already_published"),
+        ));
     }
     let mut s = spec_of(&p)?;
-    let timing = Timing { time_limit_minutes: p.time_limit_minutes, opens_ms: p.opens_ms, closes_ms: p.closes_ms, grace_seconds: p.grace_seconds };
-    let problems: Vec<FieldError> = spec::check(&s, &timing).into_iter().map(|(f, t)| FieldError::new(f, t)).collect();
+    let timing = Timing {
+        time_limit_minutes: p.time_limit_minutes,
+        opens_ms: p.opens_ms,
+        closes_ms: p.closes_ms,
+        grace_seconds: p.grace_seconds,
+    };
+    let problems: Vec<FieldError> = spec::check(&s, &timing)
+        .into_iter()
+        .map(|(f, t)| FieldError::new(f, t))
+        .collect();
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
@@ -279,10 +363,23 @@ pub async fn publish(state: &AppState, user: &CurrentUser, id: i32) -> Result<()
     if let Err(shortfalls) = super::blueprint::check_feasibility(&s.blueprint, &pool) {
         let names = bank_names(state).await?;
         return Err(AppError::Invalid(
-            messages(&s.blueprint, &shortfalls, &names).into_iter().map(|m| FieldError::new("blueprint", Text::Raw(m))).collect(),
+            messages(&s.blueprint, &shortfalls, &names)
+                .into_iter()
+                .map(|m| FieldError::new("blueprint", Text::Raw(m)))
+                .collect(),
         ));
     }
-    s.pool = pool.iter().filter(|i| s.blueprint.sections.iter().flat_map(|x| &x.rows).any(|r| super::blueprint::eligible(r, i))).map(|i| i.version_id as i32).collect();
+    s.pool = pool
+        .iter()
+        .filter(|i| {
+            s.blueprint
+                .sections
+                .iter()
+                .flat_map(|x| &x.rows)
+                .any(|r| super::blueprint::eligible(r, i))
+        })
+        .map(|i| i.version_id as i32)
+        .collect();
     let spec_json = serde_json::to_string(&s).map_err(anyhow::Error::from)?;
     let now = state.now_ms();
     let txn = state.db.begin().await?;
@@ -294,7 +391,11 @@ pub async fn publish(state: &AppState, user: &CurrentUser, id: i32) -> Result<()
         &txn,
         now,
         &user.actor(),
-        Entry::new("paper_published", format!("paper {}", p.id)).detail(format!("version {}, pool of {} question versions", p.version, s.pool.len())),
+        Entry::new("paper_published", format!("paper {}", p.id)).detail(format!(
+            "version {}, pool of {} question versions",
+            p.version,
+            s.pool.len()
+        )),
     )
     .await?;
     txn.commit().await?;
@@ -302,10 +403,17 @@ pub async fn publish(state: &AppState, user: &CurrentUser, id: i32) -> Result<()
 }
 
 /// The pool a paper draws from: frozen once published, live while a draft.
-pub async fn pool_of(state: &AppState, p: &paper::Model) -> Result<(PaperSpec, Vec<PoolItem>, HashMap<i64, Question>), AppError> {
+pub async fn pool_of(
+    state: &AppState,
+    p: &paper::Model,
+) -> Result<(PaperSpec, Vec<PoolItem>, HashMap<i64, Question>), AppError> {
     let s = spec_of(p)?;
     let ids: Vec<i32> = if s.pool.is_empty() {
-        store::live_pool(&state.db, &s.blueprint).await?.iter().map(|i| i.version_id as i32).collect()
+        store::live_pool(&state.db, &s.blueprint)
+            .await?
+            .iter()
+            .map(|i| i.version_id as i32)
+            .collect()
     } else {
         s.pool.clone()
     };
@@ -314,11 +422,21 @@ pub async fn pool_of(state: &AppState, p: &paper::Model) -> Result<(PaperSpec, V
 }
 
 /// A sample form with a chosen seed, not stored.
-pub async fn preview(state: &AppState, user: &CurrentUser, id: i32, seed: u64) -> Result<(paper::Model, Form, HashMap<i64, Question>), AppError> {
+pub async fn preview(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    seed: u64,
+) -> Result<(paper::Model, Form, HashMap<i64, Question>), AppError> {
     let (p, _) = paper_for(state, user, id).await?;
     let (s, pool, content) = pool_of(state, &p).await?;
     let f = form::draw(&s.blueprint, &pool, seed).map_err(|shortfalls| {
-        AppError::Invalid(shortfalls.iter().map(|sh| FieldError::new("blueprint", Text::Raw(sh.to_string()))).collect())
+        AppError::Invalid(
+            shortfalls
+                .iter()
+                .map(|sh| FieldError::new("blueprint", Text::Raw(sh.to_string())))
+                .collect(),
+        )
     })?;
     Ok((p, f, content))
 }
@@ -332,48 +450,91 @@ pub struct Issued {
 /// Draws and stores a form for every approved applicant of the campaign who has
 /// none for this paper yet, each with its own random seed. Drawing ahead of
 /// exam day means the 09:00 start storm only has to create attempts.
-pub async fn issue_forms(state: &AppState, user: &CurrentUser, id: i32) -> Result<Issued, AppError> {
+pub async fn issue_forms(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+) -> Result<Issued, AppError> {
     let (p, _) = paper_for(state, user, id).await?;
     if p.status != "published" {
-        return Err(AppError::invalid("status", Text::key("papers.not_published")));
+        return Err(AppError::invalid(
+            "status",
+            Text::key("papers.not_published"),
+        ));
     }
     let (s, pool, _) = pool_of(state, &p).await?;
     let resolved = super::blueprint::ResolvedBlueprint::new(&s.blueprint, &pool).map_err(|sh| {
-        AppError::Invalid(sh.iter().map(|x| FieldError::new("blueprint", Text::Raw(x.to_string()))).collect())
+        AppError::Invalid(
+            sh.iter()
+                .map(|x| FieldError::new("blueprint", Text::Raw(x.to_string())))
+                .collect(),
+        )
     })?;
     let (apps, _) = campaigns::store::list_applications(
         &state.db,
         p.campaign_id,
-        &campaigns::store::ApplicationFilter { status: Some("approved".into()), ..Default::default() },
+        &campaigns::store::ApplicationFilter {
+            status: Some("approved".into()),
+            ..Default::default()
+        },
         false,
     )
     .await?;
-    let existing: std::collections::HashSet<i32> = store::forms_of_paper(&state.db, p.id).await?.into_iter().filter_map(|f| f.application_id).collect();
+    let existing: std::collections::HashSet<i32> = store::forms_of_paper(&state.db, p.id)
+        .await?
+        .into_iter()
+        .filter_map(|f| f.application_id)
+        .collect();
     let now = state.now_ms();
     let txn = state.db.begin().await?;
     let mut issued = 0;
     let mut used = std::collections::BTreeSet::new();
-    for row in apps.iter().filter(|r| !existing.contains(&r.application.id)) {
+    for row in apps
+        .iter()
+        .filter(|r| !existing.contains(&r.application.id))
+    {
         let seed = u64::from_le_bytes(crate::random_bytes::<8>());
-        let f = resolved.draw(seed).map_err(|_| AppError::Internal(anyhow::anyhow!("a feasible paper failed to draw")))?;
-        used.extend(f.sections.iter().flat_map(|s| s.items.iter().map(|i| i.version_id as i32)));
+        let f = resolved
+            .draw(seed)
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("a feasible paper failed to draw")))?;
+        used.extend(
+            f.sections
+                .iter()
+                .flat_map(|s| s.items.iter().map(|i| i.version_id as i32)),
+        );
         store::insert_form(&txn, p.id, Some(row.application.id), seed, &f, now).await?;
         issued += 1;
     }
     crate::banks::store::mark_used(&txn, &used.into_iter().collect::<Vec<_>>()).await?;
-    audit::record(&txn, now, &user.actor(), Entry::new("forms_issued", format!("paper {}", p.id)).detail(format!("{issued} forms"))).await?;
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry::new("forms_issued", format!("paper {}", p.id)).detail(format!("{issued} forms")),
+    )
+    .await?;
     txn.commit().await?;
-    Ok(Issued { issued, already: existing.len() })
+    Ok(Issued {
+        issued,
+        already: existing.len(),
+    })
 }
 
 /// The fairness report over every form issued for the paper.
-pub async fn fairness(state: &AppState, user: &CurrentUser, id: i32) -> Result<(paper::Model, form::FairnessReport), AppError> {
+pub async fn fairness(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+) -> Result<(paper::Model, form::FairnessReport), AppError> {
     let (p, _) = paper_for(state, user, id).await?;
     let (s, pool, _) = pool_of(state, &p).await?;
     let forms: Vec<Form> = store::forms_of_paper(&state.db, p.id)
         .await?
         .iter()
-        .map(|f| Form::decode(&f.data).map_err(|e| AppError::Internal(anyhow::anyhow!("form {}: {e}", f.id))))
+        .map(|f| {
+            Form::decode(&f.data)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("form {}: {e}", f.id)))
+        })
         .collect::<Result<_, _>>()?;
     Ok((p, form::fairness(&s.blueprint, &pool, &forms)))
 }
@@ -390,12 +551,25 @@ pub struct Reproduction {
 
 /// For an auditor: draw the form again from its seed and the paper's pinned
 /// versions, and compare with what was stored.
-pub async fn reproduce(state: &AppState, user: &CurrentUser, paper_id: i32, form_id: i32) -> Result<Reproduction, AppError> {
+pub async fn reproduce(
+    state: &AppState,
+    user: &CurrentUser,
+    paper_id: i32,
+    form_id: i32,
+) -> Result<Reproduction, AppError> {
     let (p, _) = paper_for(state, user, paper_id).await?;
-    let stored = store::find_form(&state.db, form_id).await?.filter(|f| f.paper_id == p.id).ok_or(AppError::NotFound)?;
+    let stored = store::find_form(&state.db, form_id)
+        .await?
+        .filter(|f| f.paper_id == p.id)
+        .ok_or(AppError::NotFound)?;
     let (s, pool, _) = pool_of(state, &p).await?;
     let seed = stored.seed as u64;
     let again = form::draw(&s.blueprint, &pool, seed).ok();
     let identical = again.as_ref().is_some_and(|f| f.encode() == stored.data);
-    Ok(Reproduction { form_id, seed: seed.to_string(), identical, items: usize::try_from(stored.item_count).unwrap_or(0) })
+    Ok(Reproduction {
+        form_id,
+        seed: seed.to_string(),
+        identical,
+        items: usize::try_from(stored.item_count).unwrap_or(0),
+    })
 }

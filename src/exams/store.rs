@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 
 use super::blueprint::{Blueprint, PoolItem};
 use super::entity::{form, paper, paper_board};
@@ -24,7 +27,11 @@ pub struct NewPaper {
     pub supersedes_id: Option<i32>,
 }
 
-pub async fn insert_paper(db: &impl ConnectionTrait, p: NewPaper, now_ms: i64) -> Result<paper::Model, DbErr> {
+pub async fn insert_paper(
+    db: &impl ConnectionTrait,
+    p: NewPaper,
+    now_ms: i64,
+) -> Result<paper::Model, DbErr> {
     paper::ActiveModel {
         campaign_id: Set(p.campaign_id),
         round: Set(p.round),
@@ -69,8 +76,18 @@ pub async fn update_draft(db: &impl ConnectionTrait, p: &paper::Model) -> Result
     Ok(())
 }
 
-pub async fn set_status(db: &impl ConnectionTrait, id: i32, status: &str, published_ms: Option<i64>, spec: Option<String>) -> Result<(), DbErr> {
-    let mut am = paper::ActiveModel { id: Set(id), status: Set(status.into()), ..Default::default() };
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    id: i32,
+    status: &str,
+    published_ms: Option<i64>,
+    spec: Option<String>,
+) -> Result<(), DbErr> {
+    let mut am = paper::ActiveModel {
+        id: Set(id),
+        status: Set(status.into()),
+        ..Default::default()
+    };
     if let Some(ms) = published_ms {
         am.published_ms = Set(Some(ms));
     }
@@ -81,7 +98,10 @@ pub async fn set_status(db: &impl ConnectionTrait, id: i32, status: &str, publis
     Ok(())
 }
 
-pub async fn papers_of_campaign(db: &impl ConnectionTrait, campaign_id: i32) -> Result<Vec<paper::Model>, DbErr> {
+pub async fn papers_of_campaign(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> Result<Vec<paper::Model>, DbErr> {
     paper::Entity::find()
         .filter(paper::Column::CampaignId.eq(campaign_id))
         .order_by_asc(paper::Column::Round)
@@ -90,7 +110,10 @@ pub async fn papers_of_campaign(db: &impl ConnectionTrait, campaign_id: i32) -> 
         .await
 }
 
-pub async fn papers_of_board_member(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<paper::Model>, DbErr> {
+pub async fn papers_of_board_member(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<paper::Model>, DbErr> {
     let ids: Vec<i32> = paper_board::Entity::find()
         .filter(paper_board::Column::UserId.eq(user_id))
         .all(db)
@@ -98,7 +121,11 @@ pub async fn papers_of_board_member(db: &impl ConnectionTrait, user_id: i32) -> 
         .into_iter()
         .map(|r| r.paper_id)
         .collect();
-    paper::Entity::find().filter(paper::Column::Id.is_in(ids)).order_by_desc(paper::Column::Id).all(db).await
+    paper::Entity::find()
+        .filter(paper::Column::Id.is_in(ids))
+        .order_by_desc(paper::Column::Id)
+        .all(db)
+        .await
 }
 
 pub async fn board_of(db: &impl ConnectionTrait, paper_id: i32) -> Result<Vec<i32>, DbErr> {
@@ -111,11 +138,20 @@ pub async fn board_of(db: &impl ConnectionTrait, paper_id: i32) -> Result<Vec<i3
         .collect())
 }
 
-pub async fn add_board_member(db: &impl ConnectionTrait, paper_id: i32, user_id: i32) -> Result<(), DbErr> {
+pub async fn add_board_member(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+    user_id: i32,
+) -> Result<(), DbErr> {
     if board_of(db, paper_id).await?.contains(&user_id) {
         return Ok(());
     }
-    paper_board::ActiveModel { paper_id: Set(paper_id), user_id: Set(user_id) }.insert(db).await?;
+    paper_board::ActiveModel {
+        paper_id: Set(paper_id),
+        user_id: Set(user_id),
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
 
@@ -146,7 +182,11 @@ fn pool_item(v: &version::Model) -> Result<(PoolItem, Question), DbErr> {
 
 /// Approved versions in the blueprint's banks: what a paper may draw from now.
 pub async fn live_pool(db: &impl ConnectionTrait, bp: &Blueprint) -> Result<Vec<PoolItem>, DbErr> {
-    let mut banks: Vec<i32> = bp.sections.iter().flat_map(|s| s.rows.iter().map(|r| r.bank_id)).collect();
+    let mut banks: Vec<i32> = bp
+        .sections
+        .iter()
+        .flat_map(|s| s.rows.iter().map(|r| r.bank_id))
+        .collect();
     banks.sort_unstable();
     banks.dedup();
     let rows = version::Entity::find()
@@ -160,8 +200,14 @@ pub async fn live_pool(db: &impl ConnectionTrait, bp: &Blueprint) -> Result<Vec<
 
 /// The frozen pool of a published paper, with the question content, whatever
 /// the versions' status is now.
-pub async fn frozen_pool(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(Vec<PoolItem>, HashMap<i64, Question>), DbErr> {
-    let rows = version::Entity::find().filter(version::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+pub async fn frozen_pool(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<(Vec<PoolItem>, HashMap<i64, Question>), DbErr> {
+    let rows = version::Entity::find()
+        .filter(version::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
     let mut items = Vec::with_capacity(rows.len());
     let mut content = HashMap::with_capacity(rows.len());
     for v in &rows {
@@ -194,8 +240,15 @@ pub async fn insert_form(
     .await
 }
 
-pub async fn forms_of_paper(db: &impl ConnectionTrait, paper_id: i32) -> Result<Vec<form::Model>, DbErr> {
-    form::Entity::find().filter(form::Column::PaperId.eq(paper_id)).order_by_asc(form::Column::Id).all(db).await
+pub async fn forms_of_paper(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+) -> Result<Vec<form::Model>, DbErr> {
+    form::Entity::find()
+        .filter(form::Column::PaperId.eq(paper_id))
+        .order_by_asc(form::Column::Id)
+        .all(db)
+        .await
 }
 
 pub async fn find_form(db: &impl ConnectionTrait, id: i32) -> Result<Option<form::Model>, DbErr> {

@@ -29,16 +29,27 @@ fn permute<T: Clone>(items: &[T], order: &[u16]) -> Vec<T> {
     if order.len() != items.len() {
         return items.to_vec();
     }
-    order.iter().filter_map(|i| items.get(usize::from(*i)).cloned()).collect()
+    order
+        .iter()
+        .filter_map(|i| items.get(usize::from(*i)).cloned())
+        .collect()
 }
 
-pub fn form_view(bp: &Blueprint, form: &Form, content: &HashMap<i64, Question>) -> Vec<SectionView> {
+pub fn form_view(
+    bp: &Blueprint,
+    form: &Form,
+    content: &HashMap<i64, Question>,
+) -> Vec<SectionView> {
     let mut number = 0;
     form.sections
         .iter()
         .enumerate()
         .map(|(s, section)| SectionView {
-            title: bp.sections.get(s).map(|x| x.title.clone()).unwrap_or_default(),
+            title: bp
+                .sections
+                .get(s)
+                .map(|x| x.title.clone())
+                .unwrap_or_default(),
             items: section
                 .items
                 .iter()
@@ -52,7 +63,10 @@ pub fn form_view(bp: &Blueprint, form: &Form, content: &HashMap<i64, Question>) 
                         view.options_html = permute(&view.options_html, &item.option_order);
                     }
                     number += 1;
-                    Some(ItemView { number, question: view })
+                    Some(ItemView {
+                        number,
+                        question: view,
+                    })
                 })
                 .collect(),
         })
@@ -76,9 +90,21 @@ mod tests {
             format: TextFormat::Markdown,
             answer: Answer::SingleChoice {
                 options: vec![
-                    Choice { text: "Hà Nội".into(), weight: 100.0, feedback: Some("ĐÚNG-CANARY".into()) },
-                    Choice { text: "Huế".into(), weight: 0.0, feedback: None },
-                    Choice { text: "Đà Nẵng".into(), weight: 0.0, feedback: None },
+                    Choice {
+                        text: "Hà Nội".into(),
+                        weight: 100.0,
+                        feedback: Some("ĐÚNG-CANARY".into()),
+                    },
+                    Choice {
+                        text: "Huế".into(),
+                        weight: 0.0,
+                        feedback: None,
+                    },
+                    Choice {
+                        text: "Đà Nẵng".into(),
+                        weight: 0.0,
+                        feedback: None,
+                    },
                 ],
             },
             tags: vec![],
@@ -88,10 +114,24 @@ mod tests {
 
     #[test]
     fn options_appear_in_the_forms_order_and_no_key_leaks() {
-        let bp = Blueprint { sections: vec![SectionSpec { title: "KTC".into(), rows: vec![], shuffle_questions: true, shuffle_options: true }] };
+        let bp = Blueprint {
+            sections: vec![SectionSpec {
+                title: "KTC".into(),
+                rows: vec![],
+                shuffle_questions: true,
+                shuffle_options: true,
+            }],
+        };
         let form = Form {
             seed: 7,
-            sections: vec![FormSection { items: vec![FormItem { version_id: 9, row: 0, points: 2.0, option_order: vec![2, 0, 1] }] }],
+            sections: vec![FormSection {
+                items: vec![FormItem {
+                    version_id: 9,
+                    row: 0,
+                    points: 2.0,
+                    option_order: vec![2, 0, 1],
+                }],
+            }],
         };
         let content = HashMap::from([(9, question())]);
         let view = form_view(&bp, &form, &content);
@@ -100,7 +140,10 @@ mod tests {
         assert_eq!(item.question.points, 2.0);
         let json = serde_json::to_string(&view).unwrap();
         for canary in ["CANARY", "weight", "100", "feedback", "explanation"] {
-            assert!(!json.contains(canary), "{canary} reached the candidate: {json}");
+            assert!(
+                !json.contains(canary),
+                "{canary} reached the candidate: {json}"
+            );
         }
     }
 }

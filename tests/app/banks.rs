@@ -35,16 +35,29 @@ async fn setup(app: &TestApp) -> Setup<'_> {
     let bank = r.json()["id"].as_i64().unwrap();
     for name in ["board.one", "board.two"] {
         app.user(Role::Board, name).await;
-        let r = admin.post(&format!("/api/banks/{bank}/members"), json!({"username": name})).await;
+        let r = admin
+            .post(
+                &format!("/api/banks/{bank}/members"),
+                json!({"username": name}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
     }
     let b1 = app.api_login("board.one", PASSWORD).await;
     let b2 = app.api_login("board.two", PASSWORD).await;
-    Setup { admin, bank, b1, b2 }
+    Setup {
+        admin,
+        bank,
+        b1,
+        b2,
+    }
 }
 
 async fn upload(api: &Api<'_>, path: &str, bytes: Vec<u8>) -> TestResponse {
-    let mut req = Request::builder().method(Method::POST).uri(path).header(header::CONTENT_TYPE, "application/octet-stream");
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/octet-stream");
     if let Some(t) = &api.token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
@@ -52,11 +65,18 @@ async fn upload(api: &Api<'_>, path: &str, bytes: Vec<u8>) -> TestResponse {
 }
 
 async fn import(api: &Api<'_>, bank: i64, file_name: &str, bytes: Vec<u8>) -> TestResponse {
-    upload(api, &format!("/api/banks/{bank}/import?file_name={file_name}"), bytes).await
+    upload(
+        api,
+        &format!("/api/banks/{bank}/import?file_name={file_name}"),
+        bytes,
+    )
+    .await
 }
 
 async fn questions(api: &Api<'_>, bank: i64, query: &str) -> Vec<Value> {
-    let r = api.get(&format!("/api/banks/{bank}/questions?{query}")).await;
+    let r = api
+        .get(&format!("/api/banks/{bank}/questions?{query}"))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     r.json()["items"].as_array().unwrap().clone()
 }
@@ -79,13 +99,23 @@ fn single_choice(stem: &str) -> Value {
 }
 
 async fn create(api: &Api<'_>, bank: i64, key: &str, q: Value) -> Value {
-    let r = api.post(&format!("/api/banks/{bank}/questions"), json!({"key": key, "question": q})).await;
+    let r = api
+        .post(
+            &format!("/api/banks/{bank}/questions"),
+            json!({"key": key, "question": q}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     r.json()
 }
 
 async fn review(api: &Api<'_>, bank: i64, action: &str, ids: &[i64]) -> Value {
-    let r = api.post(&format!("/api/banks/{bank}/review"), json!({"action": action, "question_ids": ids})).await;
+    let r = api
+        .post(
+            &format!("/api/banks/{bank}/review"),
+            json!({"action": action, "question_ids": ids}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     r.json()
 }
@@ -109,16 +139,35 @@ async fn every_kind_imports_in_every_format() {
     let app = TestApp::new().await;
     let s = setup(&app).await;
     let qs = one_of_each_kind();
-    let pairs: Vec<_> = qs.iter().map(|q| (q, Default::default())).collect::<Vec<(&Question, merit::banks::model::Provenance)>>();
+    let pairs: Vec<_> = qs
+        .iter()
+        .map(|q| (q, Default::default()))
+        .collect::<Vec<(&Question, merit::banks::model::Provenance)>>();
     let files: Vec<(&str, Vec<u8>)> = vec![
-        ("all.toml", native::write(&merit::banks::service::info(&dummy_bank()), pairs.iter().map(|(q, p)| (*q, p))).into_bytes()),
+        (
+            "all.toml",
+            native::write(
+                &merit::banks::service::info(&dummy_bank()),
+                pairs.iter().map(|(q, p)| (*q, p)),
+            )
+            .into_bytes(),
+        ),
         ("all.gift", gift::write(&qs).text.into_bytes()),
         ("all.xml", moodle_xml::write(&qs).into_bytes()),
-        ("all.csv", spreadsheet::write_csv(pairs.iter().map(|(q, p)| (*q, p))).into_bytes()),
-        ("all.xlsx", spreadsheet::write_xlsx(pairs.iter().map(|(q, p)| (*q, p))).unwrap()),
+        (
+            "all.csv",
+            spreadsheet::write_csv(pairs.iter().map(|(q, p)| (*q, p))).into_bytes(),
+        ),
+        (
+            "all.xlsx",
+            spreadsheet::write_xlsx(pairs.iter().map(|(q, p)| (*q, p))).unwrap(),
+        ),
     ];
     for (name, bytes) in files {
-        let r = s.admin.post("/api/banks", json!({"name": format!("Bank {name}")})).await;
+        let r = s
+            .admin
+            .post("/api/banks", json!({"name": format!("Bank {name}")}))
+            .await;
         let bank = r.json()["id"].as_i64().unwrap();
         let r = import(&s.admin, bank, name, bytes).await;
         assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.text());
@@ -126,7 +175,9 @@ async fn every_kind_imports_in_every_format() {
         // GIFT has no ordering questions: the writer leaves them out as a comment.
         let expected = if name.ends_with(".gift") { 7 } else { 8 };
         assert_eq!(report["created"], expected, "{name}: {report}");
-        let stored = store::all_matching(&app.state.db, bank as i32, &Default::default()).await.unwrap();
+        let stored = store::all_matching(&app.state.db, bank as i32, &Default::default())
+            .await
+            .unwrap();
         let by_kind: HashMap<Kind, Question> = stored
             .iter()
             .map(|(_, v)| store::content(v).unwrap())
@@ -140,7 +191,9 @@ async fn every_kind_imports_in_every_format() {
                 let got = &by_kind[&original.kind()];
                 assert_eq!(got.stem, original.stem, "{name} {:?}", original.kind());
             } else {
-                let got = by_kind.get(&original.kind()).unwrap_or_else(|| panic!("{name}: no {:?}", original.kind()));
+                let got = by_kind
+                    .get(&original.kind())
+                    .unwrap_or_else(|| panic!("{name}: no {:?}", original.kind()));
                 assert_eq!(got.answer, original.answer, "{name} {:?}", original.kind());
                 assert_eq!(got.stem, original.stem, "{name} {:?}", original.kind());
             }
@@ -207,12 +260,27 @@ trong nhiều dòng. {}
 async fn the_gift_syntax_imports_end_to_end() {
     let app = TestApp::new().await;
     let s = setup(&app).await;
-    let r = import(&s.b1, s.bank, "moodle.gift", GIFT_SYNTAX.as_bytes().to_vec()).await;
+    let r = import(
+        &s.b1,
+        s.bank,
+        "moodle.gift",
+        GIFT_SYNTAX.as_bytes().to_vec(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["created"], 11, "{}", r.text());
-    let stored = store::all_matching(&app.state.db, s.bank as i32, &Default::default()).await.unwrap();
-    let qs: Vec<Question> = stored.iter().map(|(_, v)| store::content(v).unwrap()).collect();
-    let find = |stem_part: &str| qs.iter().find(|q| q.stem.contains(stem_part)).unwrap_or_else(|| panic!("no {stem_part}"));
+    let stored = store::all_matching(&app.state.db, s.bank as i32, &Default::default())
+        .await
+        .unwrap();
+    let qs: Vec<Question> = stored
+        .iter()
+        .map(|(_, v)| store::content(v).unwrap())
+        .collect();
+    let find = |stem_part: &str| {
+        qs.iter()
+            .find(|q| q.stem.contains(stem_part))
+            .unwrap_or_else(|| panic!("no {stem_part}"))
+    };
     let capital = find("Thủ đô của");
     assert_eq!(capital.title.as_deref(), Some("Thủ đô"));
     assert_eq!(capital.topic, "Địa lý/Thủ đô");
@@ -222,13 +290,29 @@ async fn the_gift_syntax_imports_end_to_end() {
     assert_eq!(json["options"][0]["feedback"], "Đúng.");
     assert_eq!(find("tầng giao vận").kind(), Kind::MultipleResponse);
     assert_eq!(find("Mặt trời").kind(), Kind::TrueFalse);
-    assert_eq!(serde_json::to_value(find("Trái đất")).unwrap()["correct"], false);
+    assert_eq!(
+        serde_json::to_value(find("Trái đất")).unwrap()["correct"],
+        false
+    );
     assert_eq!(find("Two plus two").kind(), Kind::ShortAnswer);
     assert_eq!(find("Ghép thủ đô").kind(), Kind::Matching);
-    assert_eq!(find("Ghép thủ đô").format, merit::banks::model::TextFormat::Html);
+    assert_eq!(
+        find("Ghép thủ đô").format,
+        merit::banks::model::TextFormat::Html
+    );
     assert_eq!(find("Số pi").kind(), Kind::Numeric);
-    assert_eq!(serde_json::to_value(find("Căn bậc hai")).unwrap()["answers"].as_array().unwrap().len(), 2);
-    assert!(find("Ký tự đặc biệt").stem.contains("~ = # { } :"), "{}", find("Ký tự đặc biệt").stem);
+    assert_eq!(
+        serde_json::to_value(find("Căn bậc hai")).unwrap()["answers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        find("Ký tự đặc biệt").stem.contains("~ = # { } :"),
+        "{}",
+        find("Ký tự đặc biệt").stem
+    );
     assert_eq!(find("vai trò của công chức").kind(), Kind::Essay);
     // Not approved: a board member's import arrives as drafts.
     assert!(stored.iter().all(|(_, v)| v.status == "draft"));
@@ -238,23 +322,44 @@ async fn the_gift_syntax_imports_end_to_end() {
 async fn native_import_then_export_gives_the_same_bank() {
     let app = TestApp::new().await;
     let s = setup(&app).await;
-    let r = s.admin.post("/api/banks", json!({"name": "Tin học", "subject": "it", "description": "x"})).await;
+    let r = s
+        .admin
+        .post(
+            "/api/banks",
+            json!({"name": "Tin học", "subject": "it", "description": "x"}),
+        )
+        .await;
     let bank = r.json()["id"].as_i64().unwrap();
     let r = import(&s.admin, bank, "tin-hoc.toml", TIN_HOC.as_bytes().to_vec()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["created"], 87);
-    let r = s.admin.get(&format!("/api/banks/{bank}/export?format=toml")).await;
+    let r = s
+        .admin
+        .get(&format!("/api/banks/{bank}/export?format=toml"))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let exported = native::parse(&r.text());
     let original = native::parse(TIN_HOC);
     assert!(exported.errors.is_empty(), "{:?}", exported.errors);
     let strip = |p: &merit::banks::model::Parsed| -> Vec<_> {
-        p.questions.iter().map(|q| (q.question.clone(), q.provenance.clone())).collect()
+        p.questions
+            .iter()
+            .map(|q| (q.question.clone(), q.provenance.clone()))
+            .collect()
     };
     assert_eq!(strip(&exported), strip(&original));
     // Importing the export again changes nothing.
-    let again = import(&s.admin, bank, "tin-hoc.toml", r.body.to_vec()).await.json();
-    assert_eq!((again["created"].as_u64(), again["updated"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(0), Some(87)));
+    let again = import(&s.admin, bank, "tin-hoc.toml", r.body.to_vec())
+        .await
+        .json();
+    assert_eq!(
+        (
+            again["created"].as_u64(),
+            again["updated"].as_u64(),
+            again["unchanged"].as_u64()
+        ),
+        (Some(0), Some(0), Some(87))
+    );
     // Every other format exports too.
     for f in ["gift", "moodle-xml", "csv", "xlsx"] {
         let r = s.admin.get(&format!("/api/banks/{bank}/export?format={f}&topic=M%C3%A1y%20t%C3%ADnh%20c%C4%83n%20b%E1%BA%A3n")).await;
@@ -272,9 +377,24 @@ async fn a_file_with_any_error_imports_nothing_and_names_every_line() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     let errors = r.json()["errors"].as_array().unwrap().clone();
     assert!(errors.len() >= 2, "{errors:?}");
-    assert!(errors.iter().any(|e| e["line"] == 16 && e["message"].as_str().unwrap().contains("difficulty")), "{errors:?}");
-    assert!(errors.iter().any(|e| e["line"] == 20 && e["message"].as_str().unwrap().contains("exactly one option at 100%")), "{errors:?}");
-    assert!(questions(&s.b1, s.bank, "").await.is_empty(), "nothing written");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["line"] == 16 && e["message"].as_str().unwrap().contains("difficulty")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e["line"] == 20
+            && e["message"]
+                .as_str()
+                .unwrap()
+                .contains("exactly one option at 100%")),
+        "{errors:?}"
+    );
+    assert!(
+        questions(&s.b1, s.bank, "").await.is_empty(),
+        "nothing written"
+    );
 
     let gift = "::ok:: 1+1? {=2 ~3}\n\n::bad:: Pick {~a ~b}\n\n::open:: Broken {=x\n";
     let r = import(&s.b1, s.bank, "bad.gift", gift.as_bytes().to_vec()).await;
@@ -284,14 +404,31 @@ async fn a_file_with_any_error_imports_nothing_and_names_every_line() {
     assert!(errors.iter().any(|e| e["line"] == 5), "{errors:?}");
     assert!(questions(&s.b1, s.bank, "").await.is_empty());
 
-    let csv = "kind,stem,option_a,option_b,correct\nsingle,Thủ đô?,Hà Nội,Huế,A\nsingle,Sai?,x,y,E\n";
+    let csv =
+        "kind,stem,option_a,option_b,correct\nsingle,Thủ đô?,Hà Nội,Huế,A\nsingle,Sai?,x,y,E\n";
     let r = import(&s.b1, s.bank, "bad.csv", csv.as_bytes().to_vec()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
-    assert!(r.json()["errors"].as_array().unwrap().iter().any(|e| e["line"] == 3), "{}", r.text());
+    assert!(
+        r.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["line"] == 3),
+        "{}",
+        r.text()
+    );
     assert!(questions(&s.b1, s.bank, "").await.is_empty());
 
     // The dry run writes nothing either, even for a good file.
-    let r = upload(&s.b1, &format!("/api/banks/{}/import?file_name=ok.gift&dry_run=true", s.bank), b"::ok:: 1+1? {=2 ~3}".to_vec()).await;
+    let r = upload(
+        &s.b1,
+        &format!(
+            "/api/banks/{}/import?file_name=ok.gift&dry_run=true",
+            s.bank
+        ),
+        b"::ok:: 1+1? {=2 ~3}".to_vec(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["created"], 1);
     assert!(questions(&s.b1, s.bank, "").await.is_empty());
@@ -304,9 +441,21 @@ async fn files_over_five_mebibytes_are_refused_with_a_message() {
     let big = vec![b' '; 5 * 1024 * 1024 + 1];
     let r = import(&s.admin, s.bank, "big.gift", big).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["errors"][0]["message"].as_str().unwrap().contains("over 5 MiB"), "{}", r.text());
+    assert!(
+        r.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("over 5 MiB"),
+        "{}",
+        r.text()
+    );
     let r = import(&s.admin, s.bank, "notes.bin", b"hello".to_vec()).await;
-    assert!(r.json()["errors"][0]["message"].as_str().unwrap().contains("could not be recognised"));
+    assert!(
+        r.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be recognised")
+    );
 }
 
 #[tokio::test]
@@ -317,8 +466,16 @@ async fn a_question_is_approved_only_by_someone_other_than_its_author() {
     let qid = saved["question_id"].as_i64().unwrap();
     let own = review(&s.b1, s.bank, "approve", &[qid]).await;
     assert_eq!(own["done"].as_array().unwrap().len(), 0);
-    assert!(own["skipped"][0]["reason"].as_str().unwrap().contains("another board member"));
-    assert_eq!(detail(&s.b1, s.bank, qid).await["versions"][0]["status"], "draft");
+    assert!(
+        own["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("another board member")
+    );
+    assert_eq!(
+        detail(&s.b1, s.bank, qid).await["versions"][0]["status"],
+        "draft"
+    );
     let other = review(&s.b2, s.bank, "approve", &[qid]).await;
     assert_eq!(other["done"][0], "gk-1");
     let d = detail(&s.b1, s.bank, qid).await;
@@ -326,11 +483,18 @@ async fn a_question_is_approved_only_by_someone_other_than_its_author() {
     assert_eq!(d["versions"][0]["reviewer"], "board.two");
     assert_eq!(d["versions"][0]["author"], "board.one");
     // Bulk retire, and the audit log has the whole story.
-    let second = create(&s.b1, s.bank, "gk-2", single_choice("Cố đô?")).await["question_id"].as_i64().unwrap();
+    let second = create(&s.b1, s.bank, "gk-2", single_choice("Cố đô?")).await["question_id"]
+        .as_i64()
+        .unwrap();
     let r = review(&s.b2, s.bank, "retire", &[qid, second]).await;
     assert_eq!(r["done"].as_array().unwrap().len(), 2);
     let log = s.admin.get("/api/audit?target=gk-1").await.json();
-    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     for a in ["question_created", "question_approved", "question_retired"] {
         assert!(actions.contains(&a), "{actions:?}");
     }
@@ -344,44 +508,106 @@ async fn editing_an_approved_question_makes_a_new_version_and_keeps_the_old() {
     let qid = saved["question_id"].as_i64().unwrap();
     let v1 = saved["version_id"].as_i64().unwrap() as i32;
     // A draft is rewritten in place.
-    let r = s.b1.request(Method::PUT, &format!("/api/banks/{}/questions/{qid}", s.bank), Some(json!({"question": single_choice("Thủ đô nước ta?")}))).await;
+    let r =
+        s.b1.request(
+            Method::PUT,
+            &format!("/api/banks/{}/questions/{qid}", s.bank),
+            Some(json!({"question": single_choice("Thủ đô nước ta?")})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!((r.json()["version"].as_i64(), r.json()["new_version"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(
+        (
+            r.json()["version"].as_i64(),
+            r.json()["new_version"].as_bool()
+        ),
+        (Some(1), Some(false))
+    );
     review(&s.b2, s.bank, "approve", &[qid]).await;
-    let approved = store::approved_versions(&app.state.db, s.bank as i32, Some("Luật"), 1..=5, Some(Kind::SingleChoice)).await.unwrap();
-    assert_eq!(approved.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![v1]);
+    let approved = store::approved_versions(
+        &app.state.db,
+        s.bank as i32,
+        Some("Luật"),
+        1..=5,
+        Some(Kind::SingleChoice),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        approved.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        vec![v1]
+    );
 
     // Editing the approved version: a new draft version; the old one is intact and still drawn.
-    let r = s.b2.request(Method::PUT, &format!("/api/banks/{}/questions/{qid}", s.bank), Some(json!({"question": single_choice("Thủ đô của Việt Nam?")}))).await;
+    let r =
+        s.b2.request(
+            Method::PUT,
+            &format!("/api/banks/{}/questions/{qid}", s.bank),
+            Some(json!({"question": single_choice("Thủ đô của Việt Nam?")})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!((r.json()["version"].as_i64(), r.json()["new_version"].as_bool()), (Some(2), Some(true)));
+    assert_eq!(
+        (
+            r.json()["version"].as_i64(),
+            r.json()["new_version"].as_bool()
+        ),
+        (Some(2), Some(true))
+    );
     let v2 = r.json()["version_id"].as_i64().unwrap() as i32;
     let d = detail(&s.b1, s.bank, qid).await;
     assert_eq!(d["versions"][0]["number"], 2);
     assert_eq!(d["versions"][0]["status"], "draft");
     assert_eq!(d["versions"][1]["status"], "approved");
     assert_eq!(d["versions"][1]["question"]["stem"], "Thủ đô nước ta?");
-    let approved = store::approved_versions(&app.state.db, s.bank as i32, None, 1..=5, None).await.unwrap();
-    assert_eq!(approved.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![v1]);
+    let approved = store::approved_versions(&app.state.db, s.bank as i32, None, 1..=5, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        approved.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        vec![v1]
+    );
 
     // Approving v2 (by someone other than its author, board.two) replaces v1 in draws.
     let own = review(&s.b2, s.bank, "approve", &[qid]).await;
     assert!(own["done"].as_array().unwrap().is_empty());
     review(&s.b1, s.bank, "approve", &[qid]).await;
-    let approved = store::approved_versions(&app.state.db, s.bank as i32, None, 1..=5, None).await.unwrap();
-    assert_eq!(approved.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![v2]);
+    let approved = store::approved_versions(&app.state.db, s.bank as i32, None, 1..=5, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        approved.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        vec![v2]
+    );
     // A form that used v1 still reads it exactly.
-    let loaded = store::load_versions(&app.state.db, &[v1, v2]).await.unwrap();
+    let loaded = store::load_versions(&app.state.db, &[v1, v2])
+        .await
+        .unwrap();
     assert_eq!(loaded[&v1].stem, "Thủ đô nước ta?");
     assert_eq!(loaded[&v2].stem, "Thủ đô của Việt Nam?");
 
     // A used draft is never rewritten: saving makes another version.
-    let r = s.b1.request(Method::PUT, &format!("/api/banks/{}/questions/{qid}", s.bank), Some(json!({"question": single_choice("Thủ đô (v3)?")}))).await;
+    let r =
+        s.b1.request(
+            Method::PUT,
+            &format!("/api/banks/{}/questions/{qid}", s.bank),
+            Some(json!({"question": single_choice("Thủ đô (v3)?")})),
+        )
+        .await;
     let v3 = r.json()["version_id"].as_i64().unwrap() as i32;
     store::mark_used(&app.state.db, &[v3]).await.unwrap();
-    let r = s.b1.request(Method::PUT, &format!("/api/banks/{}/questions/{qid}", s.bank), Some(json!({"question": single_choice("Thủ đô (v4)?")}))).await;
+    let r =
+        s.b1.request(
+            Method::PUT,
+            &format!("/api/banks/{}/questions/{qid}", s.bank),
+            Some(json!({"question": single_choice("Thủ đô (v4)?")})),
+        )
+        .await;
     assert_eq!(r.json()["version"], 4, "{}", r.text());
-    assert_eq!(store::load_versions(&app.state.db, &[v3]).await.unwrap()[&v3].stem, "Thủ đô (v3)?");
+    assert_eq!(
+        store::load_versions(&app.state.db, &[v3]).await.unwrap()[&v3].stem,
+        "Thủ đô (v3)?"
+    );
 }
 
 #[tokio::test]
@@ -390,11 +616,24 @@ async fn validation_errors_say_what_is_wrong() {
     let s = setup(&app).await;
     let mut q = single_choice("Thủ đô?");
     q["options"][0]["weight"] = json!(50);
-    let r = s.b1.post(&format!("/api/banks/{}/questions", s.bank), json!({"question": q})).await;
+    let r =
+        s.b1.post(
+            &format!("/api/banks/{}/questions", s.bank),
+            json!({"question": q}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.json()["errors"][0]["detail"], "a single-choice question needs exactly one option at 100%, found none");
+    assert_eq!(
+        r.json()["errors"][0]["detail"],
+        "a single-choice question needs exactly one option at 100%, found none"
+    );
     create(&s.b1, s.bank, "k", single_choice("A?")).await;
-    let r = s.b1.post(&format!("/api/banks/{}/questions", s.bank), json!({"key": "k", "question": single_choice("B?")})).await;
+    let r =
+        s.b1.post(
+            &format!("/api/banks/{}/questions", s.bank),
+            json!({"key": "k", "question": single_choice("B?")}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
 
@@ -402,14 +641,25 @@ async fn validation_errors_say_what_is_wrong() {
 async fn duplicates_are_flagged_on_save_and_on_import() {
     let app = TestApp::new().await;
     let s = setup(&app).await;
-    create(&s.b1, s.bank, "gk-1", single_choice("Thủ đô của Việt Nam là?")).await;
+    create(
+        &s.b1,
+        s.bank,
+        "gk-1",
+        single_choice("Thủ đô của Việt Nam là?"),
+    )
+    .await;
     // Same stem and answers, other spacing and case, options in another order.
     let mut q = single_choice("thủ đô  của Việt Nam LÀ?");
     q["options"] = json!([{"text": "Huế", "weight": 0}, {"text": "Hà Nội", "weight": 100}]);
     q["topic"] = json!("Khác");
     let saved = create(&s.b1, s.bank, "gk-2", q).await;
     let warnings = saved["warnings"].as_array().unwrap();
-    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("duplicate of question gk-1")), "{warnings:?}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("duplicate of question gk-1")),
+        "{warnings:?}"
+    );
     let d = detail(&s.b1, s.bank, saved["question_id"].as_i64().unwrap()).await;
     assert_eq!(d["duplicates"][0], "gk-1");
 
@@ -417,41 +667,99 @@ async fn duplicates_are_flagged_on_save_and_on_import() {
     let r = import(&s.b1, s.bank, "dup.gift", gift.as_bytes().to_vec()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let warnings = r.json()["warnings"].as_array().unwrap().clone();
-    assert!(warnings.iter().any(|w| w["line"] == 1 && w["message"].as_str().unwrap().contains("duplicate of question gk-")), "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w["line"] == 1
+            && w["message"]
+                .as_str()
+                .unwrap()
+                .contains("duplicate of question gk-")),
+        "{warnings:?}"
+    );
 }
 
 #[tokio::test]
 async fn filters_find_questions_by_topic_difficulty_kind_status_tag_and_text() {
     let app = TestApp::new().await;
     let s = setup(&app).await;
-    let r = import(&s.b1, s.bank, "tieng-anh.toml", TIENG_ANH.as_bytes().to_vec()).await;
+    let r = import(
+        &s.b1,
+        s.bank,
+        "tieng-anh.toml",
+        TIENG_ANH.as_bytes().to_vec(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let all = s.b1.get(&format!("/api/banks/{}/questions", s.bank)).await.json();
+    let all =
+        s.b1.get(&format!("/api/banks/{}/questions", s.bank))
+            .await
+            .json();
     assert_eq!(all["total"], 75);
     assert_eq!(all["items"].as_array().unwrap().len(), 50, "paged");
     let page2 = questions(&s.b1, s.bank, "page=2").await;
     assert_eq!(page2.len(), 25);
     let first_topic = all["items"][0]["topic"].as_str().unwrap().to_owned();
     let top = first_topic.split('/').next().unwrap().to_owned();
-    let under = questions(&s.b1, s.bank, &serde_urlencoded::to_string([("topic", &top)]).unwrap()).await;
-    assert!(!under.is_empty() && under.iter().all(|q| q["topic"].as_str().unwrap().starts_with(&top)));
-    for q in questions(&s.b1, s.bank, "difficulty=3&kind=single_choice&status=draft").await {
-        assert_eq!((q["difficulty"].as_i64(), q["kind"].as_str(), q["status"].as_str()), (Some(3), Some("single_choice"), Some("draft")));
+    let under = questions(
+        &s.b1,
+        s.bank,
+        &serde_urlencoded::to_string([("topic", &top)]).unwrap(),
+    )
+    .await;
+    assert!(
+        !under.is_empty()
+            && under
+                .iter()
+                .all(|q| q["topic"].as_str().unwrap().starts_with(&top))
+    );
+    for q in questions(
+        &s.b1,
+        s.bank,
+        "difficulty=3&kind=single_choice&status=draft",
+    )
+    .await
+    {
+        assert_eq!(
+            (
+                q["difficulty"].as_i64(),
+                q["kind"].as_str(),
+                q["status"].as_str()
+            ),
+            (Some(3), Some("single_choice"), Some("draft"))
+        );
     }
-    let tagged = all["items"].as_array().unwrap().iter().find(|q| !q["tags"].as_array().unwrap().is_empty()).cloned();
+    let tagged = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| !q["tags"].as_array().unwrap().is_empty())
+        .cloned();
     if let Some(t) = tagged {
         let tag = t["tags"][0].as_str().unwrap();
-        let found = questions(&s.b1, s.bank, &serde_urlencoded::to_string([("tag", tag)]).unwrap()).await;
+        let found = questions(
+            &s.b1,
+            s.bank,
+            &serde_urlencoded::to_string([("tag", tag)]).unwrap(),
+        )
+        .await;
         assert!(found.iter().any(|q| q["id"] == t["id"]));
     }
-    create(&s.b1, s.bank, "vn-1", single_choice("Thành phố Hồ Chí Minh ở miền nào?")).await;
+    create(
+        &s.b1,
+        s.bank,
+        "vn-1",
+        single_choice("Thành phố Hồ Chí Minh ở miền nào?"),
+    )
+    .await;
     let found = questions(&s.b1, s.bank, "q=ho%20chi%20minh").await;
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["key"], "vn-1");
     // The matrix counts what the list shows.
     let bank = s.b1.get(&format!("/api/banks/{}", s.bank)).await.json();
     assert_eq!(bank["matrix"]["total"]["draft"], 76);
-    assert_eq!(bank["matrix"]["total"]["approved"], 0, "a board member's import arrives as drafts");
+    assert_eq!(
+        bank["matrix"]["total"]["approved"], 0,
+        "a board member's import arrives as drafts"
+    );
 }
 
 /// Every bank route, HTML and JSON, for access checks.
@@ -502,50 +810,141 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
 async fn candidates_and_personnel_are_refused_on_every_bank_route() {
     let app = TestApp::new().await;
     let s = setup(&app).await;
-    let qid = create(&s.b1, s.bank, "gk-1", single_choice("Thủ đô?")).await["question_id"].as_i64().unwrap();
+    let qid = create(&s.b1, s.bank, "gk-1", single_choice("Thủ đô?")).await["question_id"]
+        .as_i64()
+        .unwrap();
     for role in [Role::Candidate, Role::Personnel] {
         let api = app.api_as(role).await;
         for (method, path) in bank_routes(s.bank, qid) {
-            let r = api.request(method.clone(), &path, body_for(&method, &path)).await;
-            assert!(matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{role:?} {method} {path}: {}", r.status);
-            assert!(!r.text().contains("Thủ đô"), "{role:?} {path} leaked the question");
+            let r = api
+                .request(method.clone(), &path, body_for(&method, &path))
+                .await;
+            assert!(
+                matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{role:?} {method} {path}: {}",
+                r.status
+            );
+            assert!(
+                !r.text().contains("Thủ đô"),
+                "{role:?} {path} leaked the question"
+            );
         }
         for path in ["/api/banks", "/api/banks/template"] {
-            assert_eq!(api.get(path).await.status, StatusCode::FORBIDDEN, "{role:?} {path}");
+            assert_eq!(
+                api.get(path).await.status,
+                StatusCode::FORBIDDEN,
+                "{role:?} {path}"
+            );
         }
         let mut b = app.browser_as(role).await;
-        for path in ["/banks".to_owned(), format!("/banks/{}", s.bank), format!("/banks/{}/questions/{qid}", s.bank), "/banks/template.xlsx".to_owned()] {
+        for path in [
+            "/banks".to_owned(),
+            format!("/banks/{}", s.bank),
+            format!("/banks/{}/questions/{qid}", s.bank),
+            "/banks/template.xlsx".to_owned(),
+        ] {
             let r = b.get(&path).await;
-            assert!(matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{role:?} {path}: {}", r.status);
+            assert!(
+                matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "{role:?} {path}: {}",
+                r.status
+            );
         }
-        let r = b.post(&format!("/banks/{}/review", s.bank), &[("action", "retire"), ("ids", &qid.to_string()), ("confirm", "yes")]).await;
+        let r = b
+            .post(
+                &format!("/banks/{}/review", s.bank),
+                &[
+                    ("action", "retire"),
+                    ("ids", &qid.to_string()),
+                    ("confirm", "yes"),
+                ],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{role:?}");
     }
-    assert_eq!(detail(&s.b1, s.bank, qid).await["versions"][0]["status"], "draft", "nothing changed");
+    assert_eq!(
+        detail(&s.b1, s.bank, qid).await["versions"][0]["status"],
+        "draft",
+        "nothing changed"
+    );
 }
 
 #[tokio::test]
 async fn a_board_member_sees_only_their_own_banks() {
     let app = TestApp::new().await;
     let s = setup(&app).await;
-    let qid = create(&s.b1, s.bank, "gk-1", single_choice("Thủ đô?")).await["question_id"].as_i64().unwrap();
+    let qid = create(&s.b1, s.bank, "gk-1", single_choice("Thủ đô?")).await["question_id"]
+        .as_i64()
+        .unwrap();
     let outsider = app.api_as(Role::Board).await;
-    assert_eq!(outsider.get("/api/banks").await.json().as_array().unwrap().len(), 0);
-    assert_eq!(s.b1.get("/api/banks").await.json().as_array().unwrap().len(), 1);
+    assert_eq!(
+        outsider
+            .get("/api/banks")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        s.b1.get("/api/banks")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     for (method, path) in bank_routes(s.bank, qid) {
-        let r = outsider.request(method.clone(), &path, body_for(&method, &path)).await;
+        let r = outsider
+            .request(method.clone(), &path, body_for(&method, &path))
+            .await;
         // Members may be managed by administrators only (403); everything else is hidden (404).
-        let expected = if path.ends_with("/members") { StatusCode::FORBIDDEN } else { StatusCode::NOT_FOUND };
+        let expected = if path.ends_with("/members") {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::NOT_FOUND
+        };
         assert_eq!(r.status, expected, "{method} {path}");
     }
     // Board members cannot create banks or manage members.
-    assert_eq!(s.b1.post("/api/banks", json!({"name": "Mine"})).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(s.b1.post(&format!("/api/banks/{}/members", s.bank), json!({"username": "x"})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        s.b1.post("/api/banks", json!({"name": "Mine"}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        s.b1.post(
+            &format!("/api/banks/{}/members", s.bank),
+            json!({"username": "x"})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
     // Removing a member takes the bank away from them.
     let members = s.admin.get(&format!("/api/banks/{}", s.bank)).await.json()["members"].clone();
-    let one = members.as_array().unwrap().iter().find(|m| m["username"] == "board.one").unwrap()["id"].as_i64().unwrap();
-    assert_eq!(s.admin.delete(&format!("/api/banks/{}/members/{one}", s.bank)).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(s.b1.get(&format!("/api/banks/{}", s.bank)).await.status, StatusCode::NOT_FOUND);
+    let one = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["username"] == "board.one")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        s.admin
+            .delete(&format!("/api/banks/{}/members/{one}", s.bank))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        s.b1.get(&format!("/api/banks/{}", s.bank)).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -554,12 +953,22 @@ async fn importers_who_may_not_approve_get_drafts() {
     let s = setup(&app).await;
     let r = import(&s.b1, s.bank, "tin-hoc.toml", TIN_HOC.as_bytes().to_vec()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let stored = store::all_matching(&app.state.db, s.bank as i32, &Default::default()).await.unwrap();
+    let stored = store::all_matching(&app.state.db, s.bank as i32, &Default::default())
+        .await
+        .unwrap();
     assert!(stored.iter().all(|(_, v)| v.status == "draft"));
     // The administrator keeps the file's statuses.
-    let other = s.admin.post("/api/banks", json!({"name": "Tin học"})).await.json()["id"].as_i64().unwrap();
+    let other = s
+        .admin
+        .post("/api/banks", json!({"name": "Tin học"}))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
     import(&s.admin, other, "tin-hoc.toml", TIN_HOC.as_bytes().to_vec()).await;
-    let approved = store::approved_versions(&app.state.db, other as i32, None, 1..=5, None).await.unwrap();
+    let approved = store::approved_versions(&app.state.db, other as i32, None, 1..=5, None)
+        .await
+        .unwrap();
     assert_eq!(approved.len(), 87);
 }
 
@@ -571,9 +980,15 @@ async fn the_demo_loads_the_sample_banks_once() {
     let banks = store::banks(&app.state.db, None).await.unwrap();
     let mut counts = HashMap::new();
     for b in &banks {
-        let total = merit::banks::domain::matrix(&store::counts(&app.state.db, b.id).await.unwrap()).total;
+        let total =
+            merit::banks::domain::matrix(&store::counts(&app.state.db, b.id).await.unwrap()).total;
         counts.insert(b.name.clone(), (total.approved, total.draft));
-        let members: Vec<String> = store::members(&app.state.db, b.id).await.unwrap().into_iter().map(|u| u.username).collect();
+        let members: Vec<String> = store::members(&app.state.db, b.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
         assert_eq!(members, ["demo.board1", "demo.board2"]);
     }
     assert_eq!(counts["Kiến thức chung"], (166, 0));
@@ -581,14 +996,29 @@ async fn the_demo_loads_the_sample_banks_once() {
     assert_eq!(counts["Tiếng Anh"], (75, 0));
     let gk = banks.iter().find(|b| b.name == "Kiến thức chung").unwrap();
     let m = merit::banks::domain::matrix(&store::counts(&app.state.db, gk.id).await.unwrap());
-    assert!(m.rows.iter().map(|r| r.topic.split('/').next().unwrap()).collect::<std::collections::HashSet<_>>().len() >= 4);
+    assert!(
+        m.rows
+            .iter()
+            .map(|r| r.topic.split('/').next().unwrap())
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+            >= 4
+    );
     assert!(m.by_difficulty.iter().filter(|c| c.approved > 0).count() >= 3);
     // Every sample version's content reads back, and each bank has a mix of kinds.
     for b in &banks {
-        let rows = store::all_matching(&app.state.db, b.id, &Default::default()).await.unwrap();
-        let kinds: std::collections::HashSet<_> = rows.iter().map(|(_, v)| store::content(v).unwrap().kind()).collect();
+        let rows = store::all_matching(&app.state.db, b.id, &Default::default())
+            .await
+            .unwrap();
+        let kinds: std::collections::HashSet<_> = rows
+            .iter()
+            .map(|(_, v)| store::content(v).unwrap().kind())
+            .collect();
         assert!(kinds.len() >= 3, "{}: {kinds:?}", b.name);
-        assert!(rows.iter().all(|(_, v)| store::status_of(v) == Status::Approved));
+        assert!(
+            rows.iter()
+                .all(|(_, v)| store::status_of(v) == Status::Approved)
+        );
     }
 }
 
@@ -603,12 +1033,31 @@ fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn post_file(b: &mut Browser<'_>, path: &str, file_name: &str, bytes: &[u8], with_csrf: bool) -> TestResponse {
+async fn post_file(
+    b: &mut Browser<'_>,
+    path: &str,
+    file_name: &str,
+    bytes: &[u8],
+    with_csrf: bool,
+) -> TestResponse {
     let (content_type, body) = multipart(file_name, bytes);
     let csrf = b.csrf.clone().unwrap_or_default();
-    let uri = if with_csrf { format!("{path}?csrf={csrf}") } else { path.to_owned() };
-    let cookies = b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
-    let req = Request::post(uri).header(header::COOKIE, cookies).header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap();
+    let uri = if with_csrf {
+        format!("{path}?csrf={csrf}")
+    } else {
+        path.to_owned()
+    };
+    let cookies = b
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let req = Request::post(uri)
+        .header(header::COOKIE, cookies)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap();
     b.app.send(req).await
 }
 
@@ -623,13 +1072,33 @@ async fn admin_creates_a_bank_and_assigns_board_members_in_the_pages() {
     app.user(Role::Board, "board.page").await;
     let mut admin = app.browser_as(Role::Admin).await;
     admin.get("/banks").await;
-    let r = admin.post("/banks", &[("name", "Tin học"), ("subject", "it"), ("language", "vi"), ("description", "")]).await;
+    let r = admin
+        .post(
+            "/banks",
+            &[
+                ("name", "Tin học"),
+                ("subject", "it"),
+                ("language", "vi"),
+                ("description", ""),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let bank_path = r.location().unwrap().to_owned();
     admin.get(&bank_path).await;
-    let r = admin.post(&format!("{bank_path}/members"), &[("username", "board.page")]).await;
+    let r = admin
+        .post(
+            &format!("{bank_path}/members"),
+            &[("username", "board.page")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    let r = admin.post(&format!("{bank_path}/members"), &[("username", "nobody.here")]).await;
+    let r = admin
+        .post(
+            &format!("{bank_path}/members"),
+            &[("username", "nobody.here")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = admin.post("/banks", &[("name", "Tin học")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -655,7 +1124,12 @@ async fn a_board_member_writes_previews_reviews_imports_and_exports_in_the_pages
 
     // The editor: every kind has a form.
     for kind in Kind::ALL {
-        let r = b1.get(&format!("/banks/{bank}/questions/new?kind={}", kind.as_str())).await;
+        let r = b1
+            .get(&format!(
+                "/banks/{bank}/questions/new?kind={}",
+                kind.as_str()
+            ))
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{kind:?}");
         assert!(r.text().contains("id=\"preview\""));
     }
@@ -666,7 +1140,10 @@ async fn a_board_member_writes_previews_reviews_imports_and_exports_in_the_pages
         ("difficulty", "3"),
         ("points", "2"),
         ("format", "markdown"),
-        ("stem", "Giao thức nào ở **tầng giao vận**? <script>alert(1)</script>"),
+        (
+            "stem",
+            "Giao thức nào ở **tầng giao vận**? <script>alert(1)</script>",
+        ),
         ("row_text_0", "TCP"),
         ("row_weight_0", "50"),
         ("row_text_1", "UDP"),
@@ -678,7 +1155,9 @@ async fn a_board_member_writes_previews_reviews_imports_and_exports_in_the_pages
     // Preview: the candidate's view, sanitised, with no weights.
     let mut preview = fields.to_vec();
     preview.push(("action", "preview"));
-    let r = b1.post(&format!("/banks/{bank}/questions/new"), &preview).await;
+    let r = b1
+        .post(&format!("/banks/{bank}/questions/new"), &preview)
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let html = r.text();
     assert!(html.contains("<strong>tầng giao vận</strong>"));
@@ -693,11 +1172,17 @@ async fn a_board_member_writes_previews_reviews_imports_and_exports_in_the_pages
     bad.push(("action", "save"));
     let r = b1.post(&format!("/banks/{bank}/questions/new"), &bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().contains("add up to 130%, expected 100%"), "{}", r.text());
+    assert!(
+        r.text().contains("add up to 130%, expected 100%"),
+        "{}",
+        r.text()
+    );
     // Save.
     let mut save = fields.to_vec();
     save.push(("action", "save"));
-    let r = b1.post(&format!("/banks/{bank}/questions/new"), &save).await;
+    let r = b1
+        .post(&format!("/banks/{bank}/questions/new"), &save)
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let question_path = r.location().unwrap().to_owned();
     let page = b1.get(&question_path).await.text();
@@ -709,44 +1194,106 @@ async fn a_board_member_writes_previews_reviews_imports_and_exports_in_the_pages
     b2.sign_in("board.two", PASSWORD).await;
     b2.get(&format!("/banks/{bank}/questions")).await;
     let id = qid.to_string();
-    let confirm = b2.post(&format!("/banks/{bank}/review"), &[("action", "approve"), ("ids", &id)]).await;
+    let confirm = b2
+        .post(
+            &format!("/banks/{bank}/review"),
+            &[("action", "approve"), ("ids", &id)],
+        )
+        .await;
     assert_eq!(confirm.status, StatusCode::OK);
     assert!(confirm.text().contains("name=\"confirm\" value=\"yes\""));
-    assert_eq!(detail(&s.b1, bank, qid).await["versions"][0]["status"], "draft", "not before confirming");
-    let done = b2.post(&format!("/banks/{bank}/review"), &[("action", "approve"), ("ids", &id), ("confirm", "yes")]).await;
+    assert_eq!(
+        detail(&s.b1, bank, qid).await["versions"][0]["status"],
+        "draft",
+        "not before confirming"
+    );
+    let done = b2
+        .post(
+            &format!("/banks/{bank}/review"),
+            &[("action", "approve"), ("ids", &id), ("confirm", "yes")],
+        )
+        .await;
     assert_eq!(done.status, StatusCode::OK);
-    assert_eq!(detail(&s.b1, bank, qid).await["versions"][0]["status"], "approved");
+    assert_eq!(
+        detail(&s.b1, bank, qid).await["versions"][0]["status"],
+        "approved"
+    );
     let matrix = b2.get(&format!("/banks/{bank}")).await.text();
     assert!(matrix.contains("Mạng/Giao thức"));
 
     // Filters and paging in the list.
-    let list = b1.get(&format!("/banks/{bank}/questions?q=giao+van&status=approved")).await.text();
+    let list = b1
+        .get(&format!(
+            "/banks/{bank}/questions?q=giao+van&status=approved"
+        ))
+        .await
+        .text();
     assert!(list.contains("mr-1"));
-    let none = b1.get(&format!("/banks/{bank}/questions?kind=essay")).await.text();
+    let none = b1
+        .get(&format!("/banks/{bank}/questions?kind=essay"))
+        .await
+        .text();
     assert!(!none.contains("mr-1"));
 
     // Import: upload, dry run, confirm. A multipart form carries its CSRF token in the URL.
     b1.get(&format!("/banks/{bank}/import")).await;
-    let r = post_file(&mut b1, &format!("/banks/{bank}/import"), "q.gift", b"::a:: 1+1? {=2 ~3}", false).await;
+    let r = post_file(
+        &mut b1,
+        &format!("/banks/{bank}/import"),
+        "q.gift",
+        b"::a:: 1+1? {=2 ~3}",
+        false,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token, no upload");
-    let r = post_file(&mut b1, &format!("/banks/{bank}/import"), "bad.gift", b"Pick {~a ~b}\n\n::x:: {=1", true).await;
+    let r = post_file(
+        &mut b1,
+        &format!("/banks/{bank}/import"),
+        "bad.gift",
+        b"Pick {~a ~b}\n\n::x:: {=1",
+        true,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("line 3"), "{}", r.text());
     assert!(token_in(&r.text()).is_none());
-    let r = post_file(&mut b1, &format!("/banks/{bank}/import"), "q.gift", "::a:: 1+1? {=2 ~3}\n\n::b:: Thủ đô? {=Hà Nội ~Huế}".as_bytes(), true).await;
+    let r = post_file(
+        &mut b1,
+        &format!("/banks/{bank}/import"),
+        "q.gift",
+        "::a:: 1+1? {=2 ~3}\n\n::b:: Thủ đô? {=Hà Nội ~Huế}".as_bytes(),
+        true,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let token = token_in(&r.text()).expect("a confirm button");
-    assert_eq!(questions(&s.b1, bank, "").await.len(), 1, "the dry run wrote nothing");
+    assert_eq!(
+        questions(&s.b1, bank, "").await.len(),
+        1,
+        "the dry run wrote nothing"
+    );
     b1.get(&format!("/banks/{bank}/import")).await;
-    let r = b1.post(&format!("/banks/{bank}/import/confirm"), &[("token", &token)]).await;
+    let r = b1
+        .post(
+            &format!("/banks/{bank}/import/confirm"),
+            &[("token", &token)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(questions(&s.b1, bank, "").await.len(), 3);
     // A token is good once, and only for its uploader.
-    let r = b1.post(&format!("/banks/{bank}/import/confirm"), &[("token", &token)]).await;
+    let r = b1
+        .post(
+            &format!("/banks/{bank}/import/confirm"),
+            &[("token", &token)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 
     // Export and the spreadsheet template.
-    let r = b1.get(&format!("/banks/{bank}/export?format=xlsx&status=approved")).await;
+    let r = b1
+        .get(&format!("/banks/{bank}/export?format=xlsx&status=approved"))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.starts_with(b"PK"));
     let parsed = spreadsheet::parse_xlsx(&r.body);
@@ -767,7 +1314,13 @@ async fn a_board_member_writes_previews_reviews_imports_and_exports_in_the_pages
 async fn the_openapi_document_lists_the_bank_endpoints() {
     let app = TestApp::new().await;
     let doc = app.get("/api/openapi.json").await.json();
-    for path in ["/api/banks", "/api/banks/{id}/questions", "/api/banks/{id}/import", "/api/banks/{id}/export", "/api/banks/{id}/review"] {
+    for path in [
+        "/api/banks",
+        "/api/banks/{id}/questions",
+        "/api/banks/{id}/import",
+        "/api/banks/{id}/export",
+        "/api/banks/{id}/review",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
 }
