@@ -1324,3 +1324,101 @@ async fn the_openapi_document_lists_the_bank_endpoints() {
         assert!(doc["paths"][path].is_object(), "{path}");
     }
 }
+
+// ---- the command line ----
+
+fn merit_cli(url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_merit"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env_remove("MERIT_SECRET_KEY")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn all_output(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn bank_import_export_and_list_work_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!(
+        "merit-bank-cli-{}",
+        hex::encode(merit::random_bytes::<6>())
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/merit.db?mode=rwc", dir.display());
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/question-banks/tin-hoc.toml");
+
+    let o = merit_cli(&url, &["bank", "import", sample, "--dry-run"]);
+    assert!(o.status.success(), "{}", all_output(&o));
+    assert!(
+        all_output(&o).contains("would import: 87 new"),
+        "{}",
+        all_output(&o)
+    );
+    let o = merit_cli(&url, &["bank", "list"]);
+    assert!(
+        !all_output(&o).contains("Tin học"),
+        "the dry run wrote nothing"
+    );
+
+    // Bad input: a non-zero exit, every problem with its line, nothing imported.
+    let bad = dir.join("bad.gift");
+    std::fs::write(&bad, "::ok:: 1+1? {=2 ~3}\n\n::bad:: Pick {~a ~b}\n").unwrap();
+    let o = merit_cli(
+        &url,
+        &[
+            "bank",
+            "import",
+            sample,
+            bad.to_str().unwrap(),
+            "--bank",
+            "Tin học",
+        ],
+    );
+    assert!(!o.status.success());
+    let text = all_output(&o);
+    assert!(text.contains("bad.gift: error: line 3"), "{text}");
+    assert!(text.contains("nothing was imported"), "{text}");
+    let o = merit_cli(&url, &["bank", "list"]);
+    assert!(
+        !all_output(&o).contains("Tin học"),
+        "a bad file stops every file"
+    );
+
+    let o = merit_cli(&url, &["bank", "import", sample]);
+    assert!(o.status.success(), "{}", all_output(&o));
+    let o = merit_cli(&url, &["bank", "list"]);
+    let list = all_output(&o);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("Tin học") && l.contains(" 87 ")),
+        "{list}"
+    );
+
+    let o = merit_cli(&url, &["bank", "export", "Tin học", "--format", "gift"]);
+    assert!(o.status.success(), "{}", all_output(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("$CATEGORY: $course$/top/"));
+    let out = dir.join("tin-hoc.toml");
+    let o = merit_cli(
+        &url,
+        &["bank", "export", "Tin học", "--out", out.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", all_output(&o));
+    let back = native::parse(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(back.questions.len(), 87);
+    assert!(
+        back.questions
+            .iter()
+            .all(|q| q.provenance.status == Status::Approved)
+    );
+    let o = merit_cli(&url, &["bank", "export", "No such bank"]);
+    assert!(!o.status.success());
+    std::fs::remove_dir_all(dir).ok();
+}
