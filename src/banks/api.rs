@@ -430,9 +430,12 @@ pub async fn import(
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
     Query(q): Query<ImportQuery>,
-    body: Bytes,
+    headers: axum::http::HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, AppError> {
     let b = service::bank_for(&state.db, &user, id).await?;
+    refuse_oversized(&headers)?;
+    let body = body.map_err(|_| oversized(None))?;
     let report = service::import(
         &state.db,
         state.now_ms(),
@@ -451,6 +454,33 @@ pub async fn import(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, axum::Json(report)).into_response())
+}
+
+/// The same message the import gives for a large file, for uploads too large
+/// to read at all.
+pub fn oversized(bytes: Option<u64>) -> AppError {
+    let size = bytes.map_or_else(String::new, |b| {
+        format!(" ({:.1} MiB)", b as f64 / (1024.0 * 1024.0))
+    });
+    AppError::invalid(
+        "file",
+        crate::web::i18n::Text::key("banks.too_large")
+            .with("size", size)
+            .with("max", domain::MAX_IMPORT_BYTES / (1024 * 1024)),
+    )
+}
+
+/// Refuses an upload by its declared length before reading it; the margin
+/// covers multipart headers around a file just under the limit.
+pub fn refuse_oversized(headers: &axum::http::HeaderMap) -> Result<(), AppError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > (domain::MAX_IMPORT_BYTES + 64 * 1024) as u64 => Err(oversized(Some(n))),
+        _ => Ok(()),
+    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -761,9 +761,11 @@ async fn upload(
     Page(s): Page,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
+    headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let bank = service::bank_for(&state.db, &user, id).await?;
+    super::api::refuse_oversized(&headers)?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| {
         AppError::bad_request(Text::key("banks.bad_upload").with("detail", e.body_text()))

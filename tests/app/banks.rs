@@ -449,6 +449,18 @@ async fn files_over_five_mebibytes_are_refused_with_a_message() {
         "{}",
         r.text()
     );
+    // Larger than the server reads at all: refused by its length, same message.
+    let huge = vec![b' '; 9 * 1024 * 1024];
+    let r = import(&s.admin, s.bank, "huge.gift", huge).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("over 5 MiB"),
+        "{}",
+        r.text()
+    );
     let r = import(&s.admin, s.bank, "notes.bin", b"hello".to_vec()).await;
     assert!(
         r.json()["errors"][0]["message"]
