@@ -763,6 +763,7 @@ pub async fn import_with_progress(
         (None, None) => return Err(anyhow::anyhow!("import without a bank").into()),
     };
     let mut taken: Vec<String> = store::keys(&txn, b.id).await?;
+    let mut topics_done: HashSet<String> = HashSet::new();
     let total = parsed.questions.len();
     for (n, iq) in parsed.questions.iter().enumerate() {
         let q = &iq.question;
@@ -821,7 +822,8 @@ pub async fn import_with_progress(
                 }
             }
         }
-        if !options.dry_run {
+        // Large files repeat a few topics many times: record each once.
+        if !options.dry_run && topics_done.insert(q.topic.clone()) {
             store::ensure_topic(&txn, b.id, &q.topic).await?;
         }
         progress(n + 1, total);
