@@ -1434,3 +1434,30 @@ fn bank_import_export_and_list_work_from_the_command_line() {
     assert!(!o.status.success());
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn html_in_imported_questions_is_sanitised_where_it_is_shown() {
+    let app = TestApp::new().await;
+    let s = setup(&app).await;
+    let gift = "[html]<p onclick=\"steal()\">Bấm <b>đây</b></p><script>alert(1)</script><img src=x onerror=alert(2)>{T}\n\n[markdown]Xem <script>alert(3)</script> **đậm** {=a ~b}\n";
+    let r = import(&s.b1, s.bank, "xss.gift", gift.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let mut b = app.browser();
+    b.sign_in("board.one", PASSWORD).await;
+    for q in questions(&s.b1, s.bank, "").await {
+        let page = b
+            .get(&format!("/banks/{}/questions/{}", s.bank, q["id"]))
+            .await
+            .text();
+        assert!(!page.contains("<script>alert"), "{page}");
+        assert!(
+            !page.contains("onerror") && !page.contains("onclick"),
+            "{page}"
+        );
+        assert!(page.contains("<b>đây</b>") || page.contains("<strong>đậm</strong>"));
+        // The author sees why there is no approve button.
+        assert!(
+            page.contains("another board member approves it") || page.contains("thành viên khác")
+        );
+    }
+}
