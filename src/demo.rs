@@ -155,6 +155,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
     }
     load_banks(state, &actor).await?;
     load_campaign(state).await?;
+    load_paper(state).await?;
     println!("Demo data loaded. Sign in at /sign-in with password {DEMO_PASSWORD:?} as:");
     for (username, _, role, unit) in ACCOUNTS {
         println!(
@@ -318,5 +319,60 @@ async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
     )
     .await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// A signed-in stand-in for a demo account, so the demo goes through the same
+/// services (and checks, and audit entries) as a person would.
+async fn act_as(state: &AppState, username: &str) -> anyhow::Result<crate::web::CurrentUser> {
+    let u = store::find_by_username(&state.db, username)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{username} missing"))?;
+    Ok(crate::web::CurrentUser {
+        id: u.id,
+        role: Role::parse(&u.role).unwrap_or_default(),
+        username: u.username,
+        full_name: u.full_name,
+        org_unit_id: u.org_unit_id,
+        locale: crate::web::i18n::Locale::Vi,
+        session_id: "demo".into(),
+        client_addr: "local".into(),
+    })
+}
+
+/// The campaign's round-1 computer test with the real Decree 138/2020
+/// blueprint (general knowledge 60 questions in 60 minutes, foreign language
+/// 30 in 30, IT 30 in 30), built by demo.board1, published, forms issued.
+async fn load_paper(state: &AppState) -> anyhow::Result<()> {
+    use crate::exams::service as papers;
+    let personnel = act_as(state, "demo.personnel").await?;
+    let Some(campaign) = crate::campaigns::store::campaigns_in(&state.db, &None)
+        .await?
+        .into_iter()
+        .find(|c| c.title == DEMO_CAMPAIGN)
+    else {
+        return Ok(());
+    };
+    if !crate::exams::store::papers_of_campaign(&state.db, campaign.id)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let input = papers::NewPaperInput {
+        title: "Vòng 1 — thi trắc nghiệm trên máy tính".into(),
+        round: 1,
+        board: vec!["demo.board1".into(), "demo.board2".into()],
+    };
+    let paper = papers::create(state, &personnel, campaign.id, &input)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo paper: {e}"))?;
+    let board = act_as(state, "demo.board1").await?;
+    papers::publish(state, &board, paper.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo paper: {e}"))?;
+    papers::issue_forms(state, &personnel, paper.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo forms: {e}"))?;
     Ok(())
 }

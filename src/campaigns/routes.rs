@@ -189,6 +189,7 @@ async fn create(
         kind: CampaignKind::parse(&form.kind).unwrap_or_default(),
         org_unit_id: form.org_unit_id.parse().unwrap_or(0),
         preset: form.preset.clone(),
+        rule_set: None,
         applies_from_ms: parse_local_input(&form.applies_from, offset).unwrap_or(0),
         applies_until_ms: parse_local_input(&form.applies_until, offset).unwrap_or(0),
         positions: parse_positions(&form.positions),

@@ -20,6 +20,17 @@ pub fn preset_json(id: &str) -> Option<String> {
     presets::by_id(id).and_then(|r| serde_json::to_string(&r).ok())
 }
 
+/// A custom rule set, checked: the JSON it will be stored as, or every problem.
+pub fn custom_json(value: &serde_json::Value) -> Result<String, Vec<String>> {
+    let rules: RuleSet = serde_json::from_value(value.clone())
+        .map_err(|e| vec![format!("the rule set could not be read: {e}")])?;
+    let problems = crate::rules::model::validate(&rules);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    serde_json::to_string(&rules).map_err(|e| vec![e.to_string()])
+}
+
 pub fn preset_choices() -> Vec<Choice> {
     presets::all()
         .into_iter()

@@ -29,8 +29,13 @@ pub struct CampaignInput {
     #[serde(default)]
     pub kind: CampaignKind,
     pub org_unit_id: i32,
-    /// A rule-set preset id, e.g. `vn-138-2020`.
+    /// A rule-set preset id, e.g. `vn-138-2020-recruitment`.
     pub preset: String,
+    /// A custom rule set (the shape of `GET /api/campaigns/{id}`'s `rule_set`);
+    /// when given it is used instead of the preset, after validation.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub rule_set: Option<serde_json::Value>,
     /// Unix milliseconds.
     pub applies_from_ms: i64,
     pub applies_until_ms: i64,
@@ -86,10 +91,26 @@ pub async fn create_campaign(
     .into_iter()
     .map(|(f, t)| FieldError::new(f, t))
     .collect();
-    let rule_set = rules::preset_json(&input.preset);
-    if rule_set.is_none() {
-        errors.push(FieldError::new("preset", Text::key("campaigns.bad_preset")));
-    }
+    let rule_set = match &input.rule_set {
+        Some(custom) => match rules::custom_json(custom) {
+            Ok(json) => Some(json),
+            Err(problems) => {
+                errors.extend(
+                    problems
+                        .into_iter()
+                        .map(|p| FieldError::new("rule_set", Text::Raw(p))),
+                );
+                None
+            }
+        },
+        None => {
+            let preset = rules::preset_json(&input.preset);
+            if preset.is_none() {
+                errors.push(FieldError::new("preset", Text::key("campaigns.bad_preset")));
+            }
+            preset
+        }
+    };
     let (Some(rule_set_json), true) = (rule_set, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
     };

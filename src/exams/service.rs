@@ -82,6 +82,9 @@ async fn starting_blueprint(
         .as_ref()
         .and_then(|r| r.rounds.get(usize::try_from(round - 1).ok()?))
         .map(|r| {
+            // A qualifying computer round is multiple choice (trắc nghiệm).
+            let kind = (r.role == crate::rules::model::RoundRole::Qualifying)
+                .then_some(crate::banks::model::Kind::SingleChoice);
             r.sections
                 .iter()
                 .filter(|s| s.questions > 0)
@@ -99,7 +102,7 @@ async fn starting_blueprint(
                             topics: Vec::new(),
                             difficulty_min: 1,
                             difficulty_max: 5,
-                            kind: None,
+                            kind,
                             count: s.questions,
                             points_each: 1.0,
                         }],

@@ -528,3 +528,38 @@ async fn personnel_create_a_campaign_in_the_html_form() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_custom_rule_set_is_validated_and_stored() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let (id, _) = w.published().await;
+    let mut rules = w.hr_a.get(&format!("/api/campaigns/{id}")).await.json()["rule_set"].clone();
+    rules["name"] = json!("Quy chế riêng của tỉnh");
+    rules["preset_id"] = json!("custom");
+    let last = rules["tie_breaks"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    rules["tie_breaks"] = json!([]);
+    let mut c = campaign(w.unit_a);
+    c["rule_set"] = rules.clone();
+    let r = w.hr_a.post("/api/campaigns", c.clone()).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a tie-break list must end in a manual decision"
+    );
+    assert_eq!(r.json()["errors"][0]["field"], "rule_set");
+    c["rule_set"]["tie_breaks"] = json!([last]);
+    let r = w.hr_a.post("/api/campaigns", c).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let stored = w
+        .hr_a
+        .get(&format!("/api/campaigns/{}", r.json()["id"]))
+        .await
+        .json();
+    assert_eq!(stored["rule_set"]["name"], "Quy chế riêng của tỉnh");
+}

@@ -10,5 +10,6 @@ mod campaigns;
 mod cli;
 mod demo;
 mod org_units;
+mod papers;
 mod platform;
 mod security;
