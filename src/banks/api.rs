@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/banks", get(list_banks).post(create_bank))
         .route("/api/banks/template", get(template))
-        .route("/api/banks/{id}", get(get_bank))
+        .route("/api/banks/{id}", get(get_bank).patch(update_bank))
         .route("/api/banks/{id}/members", post(add_member))
         .route("/api/banks/{id}/members/{user_id}", delete(remove_member))
         .route(
@@ -145,6 +145,20 @@ pub async fn get_bank(
             })
             .collect(),
     }))
+}
+
+#[utoipa::path(patch, path = "/api/banks/{id}", tag = "banks", request_body = BankForm, params(("id" = i32, Path)),
+    responses((status = 200, body = BankView), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_bank(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(form): Json<BankForm>,
+) -> Result<axum::Json<BankView>, AppError> {
+    user.require(&[Role::Admin])?;
+    let b = service::bank_for(&state.db, &user, id).await?;
+    let updated = service::update_bank(&state.db, state.now_ms(), &user.actor(), &b, &form).await?;
+    Ok(axum::Json(BankView::from(&updated)))
 }
 
 #[derive(Deserialize, ToSchema)]

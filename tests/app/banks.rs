@@ -802,6 +802,7 @@ fn bank_routes(bank: i64, qid: i64) -> Vec<(Method, String)> {
         routes.push((Method::POST, path));
     }
     routes.push((Method::PUT, format!("/api/banks/{bank}/questions/{qid}")));
+    routes.push((Method::PATCH, format!("/api/banks/{bank}")));
     routes
 }
 
@@ -809,7 +810,9 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
     if *method == Method::GET {
         return None;
     }
-    Some(if path.ends_with("/review") {
+    Some(if *method == Method::PATCH {
+        json!({"name": "Renamed"})
+    } else if path.ends_with("/review") {
         json!({"action": "approve", "question_ids": [1]})
     } else if path.ends_with("/members") {
         json!({"username": "board.one"})
@@ -912,8 +915,8 @@ async fn a_board_member_sees_only_their_own_banks() {
         let r = outsider
             .request(method.clone(), &path, body_for(&method, &path))
             .await;
-        // Members may be managed by administrators only (403); everything else is hidden (404).
-        let expected = if path.ends_with("/members") {
+        // Members and settings are for administrators only (403); everything else is hidden (404).
+        let expected = if path.ends_with("/members") || method == Method::PATCH {
             StatusCode::FORBIDDEN
         } else {
             StatusCode::NOT_FOUND
@@ -1116,11 +1119,39 @@ async fn admin_creates_a_bank_and_assigns_board_members_in_the_pages() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("class=\"errors\""));
 
+    let r = admin
+        .post(
+            &format!("{bank_path}/settings"),
+            &[
+                ("name", "Tin học cơ bản"),
+                ("subject", "it"),
+                ("language", "vi"),
+                ("description", "Mô tả"),
+                ("ignore_diacritics", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let id: i32 = bank_path.rsplit('/').next().unwrap().parse().unwrap();
+    let b = store::find_bank(&app.state.db, id).await.unwrap().unwrap();
+    assert_eq!(
+        (b.name.as_str(), b.ignore_diacritics),
+        ("Tin học cơ bản", true)
+    );
+
     let mut board = app.browser();
     board.sign_in("board.page", PASSWORD).await;
+    let r = board
+        .post(&format!("{bank_path}/settings"), &[("name", "Của tôi")])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "only administrators change a bank's settings"
+    );
     let list = board.get("/banks").await;
     assert_eq!(list.status, StatusCode::OK);
-    assert!(list.text().contains("Tin học"));
+    assert!(list.text().contains("Tin học cơ bản"));
     let page = board.get(&bank_path).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains("board.page"));
