@@ -23,7 +23,6 @@ use crate::state::AppState;
     version,
     about = "Civil-service recruitment and promotion exams"
 )]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Database: `sqlite://FILE?mode=rwc` (embedded) or `postgres://USER@HOST/DB`.
     #[arg(long, env = "DATABASE_URL", default_value = db::DEFAULT_DATABASE_URL, global = true)]

@@ -92,12 +92,12 @@ pub async fn load_banks(state: &AppState, actor: &Actor) -> anyhow::Result<()> {
             anyhow::bail!("sample bank {file} was not created");
         };
         for username in SAMPLE_BANK_MEMBERS {
-            if let Some(u) = store::find_by_username(&state.db, username).await? {
-                if !banks::is_member(&state.db, bank.id, u.id).await? {
-                    service::add_member(&state.db, state.now_ms(), actor, &bank, username)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("sample bank {file}: {e}"))?;
-                }
+            if let Some(u) = store::find_by_username(&state.db, username).await?
+                && !banks::is_member(&state.db, bank.id, u.id).await?
+            {
+                service::add_member(&state.db, state.now_ms(), actor, &bank, username)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("sample bank {file}: {e}"))?;
             }
         }
     }

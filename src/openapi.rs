@@ -24,6 +24,7 @@ use crate::{accounts, audit, banks, campaigns, exams, org_units, plans, staff};
         banks::api::list_banks,
         banks::api::create_bank,
         banks::api::get_bank,
+        banks::api::update_bank,
         banks::api::add_member,
         banks::api::remove_member,
         banks::api::list_questions,

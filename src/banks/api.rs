@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/banks", get(list_banks).post(create_bank))
         .route("/api/banks/template", get(template))
-        .route("/api/banks/{id}", get(get_bank))
+        .route("/api/banks/{id}", get(get_bank).patch(update_bank))
         .route("/api/banks/{id}/members", post(add_member))
         .route("/api/banks/{id}/members/{user_id}", delete(remove_member))
         .route(
@@ -145,6 +145,20 @@ pub async fn get_bank(
             })
             .collect(),
     }))
+}
+
+#[utoipa::path(patch, path = "/api/banks/{id}", tag = "banks", request_body = BankForm, params(("id" = i32, Path)),
+    responses((status = 200, body = BankView), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_bank(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(form): Json<BankForm>,
+) -> Result<axum::Json<BankView>, AppError> {
+    user.require(&[Role::Admin])?;
+    let b = service::bank_for(&state.db, &user, id).await?;
+    let updated = service::update_bank(&state.db, state.now_ms(), &user.actor(), &b, &form).await?;
+    Ok(axum::Json(BankView::from(&updated)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -430,9 +444,12 @@ pub async fn import(
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
     Query(q): Query<ImportQuery>,
-    body: Bytes,
+    headers: axum::http::HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, AppError> {
     let b = service::bank_for(&state.db, &user, id).await?;
+    refuse_oversized(&headers)?;
+    let body = body.map_err(|_| oversized(None))?;
     let report = service::import(
         &state.db,
         state.now_ms(),
@@ -451,6 +468,33 @@ pub async fn import(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, axum::Json(report)).into_response())
+}
+
+/// The same message the import gives for a large file, for uploads too large
+/// to read at all.
+pub fn oversized(bytes: Option<u64>) -> AppError {
+    let size = bytes.map_or_else(String::new, |b| {
+        format!(" ({:.1} MiB)", b as f64 / (1024.0 * 1024.0))
+    });
+    AppError::invalid(
+        "file",
+        crate::web::i18n::Text::key("banks.too_large")
+            .with("size", size)
+            .with("max", domain::MAX_IMPORT_BYTES / (1024 * 1024)),
+    )
+}
+
+/// Refuses an upload by its declared length before reading it; the margin
+/// covers multipart headers around a file just under the limit.
+pub fn refuse_oversized(headers: &axum::http::HeaderMap) -> Result<(), AppError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > (domain::MAX_IMPORT_BYTES + 64 * 1024) as u64 => Err(oversized(Some(n))),
+        _ => Ok(()),
+    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

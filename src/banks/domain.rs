@@ -270,37 +270,53 @@ impl Counts {
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct MatrixRow {
+    /// The full topic path.
     pub topic: String,
-    /// Index 0 is difficulty 1.
+    /// Its last level, shown indented under its parent.
+    pub name: String,
+    /// 0 for a top-level topic.
+    pub depth: usize,
+    /// Counts include every topic below this one: a blueprint drawing from
+    /// "Luật" draws from "Luật/Cán bộ" too.
     pub by_difficulty: Vec<Counts>,
     pub total: Counts,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Matrix {
+    /// Every topic and every level above it, parents before children.
     pub rows: Vec<MatrixRow>,
     pub by_difficulty: Vec<Counts>,
     pub total: Counts,
 }
 
 /// Builds the topic × difficulty × status matrix from grouped counts
-/// `(topic, difficulty, status, n)`; topics sorted by path.
+/// `(topic, difficulty, status, n)`, as a tree: a row for each topic and
+/// each level above it, with the counts of everything under it.
 pub fn matrix(counts: &[(String, u8, Status, u64)]) -> Matrix {
-    let mut rows: BTreeMap<&str, Vec<Counts>> = BTreeMap::new();
+    let mut rows: BTreeMap<String, Vec<Counts>> = BTreeMap::new();
     let mut by_difficulty = vec![Counts::default(); 5];
     let mut total = Counts::default();
     for (topic, difficulty, status, n) in counts {
         let d = usize::from(difficulty.clamp(&1, &5) - 1);
-        rows.entry(topic.as_str())
-            .or_insert_with(|| vec![Counts::default(); 5])[d]
-            .add(*status, *n);
+        for prefix in topic_prefixes(topic) {
+            rows.entry(prefix)
+                .or_insert_with(|| vec![Counts::default(); 5])[d]
+                .add(*status, *n);
+        }
         by_difficulty[d].add(*status, *n);
         total.add(*status, *n);
     }
+    // Sorted level by level, so that "A/B" follows "A" and precedes "A B".
+    let mut rows: Vec<(Vec<String>, Vec<Counts>)> = rows
+        .into_iter()
+        .map(|(topic, cells)| (topic.split('/').map(str::to_owned).collect(), cells))
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
     Matrix {
         rows: rows
             .into_iter()
-            .map(|(topic, cells)| {
+            .map(|(levels, cells)| {
                 let mut row_total = Counts::default();
                 for c in &cells {
                     row_total.draft += c.draft;
@@ -308,7 +324,9 @@ pub fn matrix(counts: &[(String, u8, Status, u64)]) -> Matrix {
                     row_total.retired += c.retired;
                 }
                 MatrixRow {
-                    topic: topic.to_owned(),
+                    topic: levels.join("/"),
+                    name: levels.last().cloned().unwrap_or_default(),
+                    depth: levels.len().saturating_sub(1),
                     by_difficulty: cells,
                     total: row_total,
                 }
@@ -391,12 +409,39 @@ mod tests {
             ("A".into(), 2, Status::Approved, 2),
             ("A".into(), 5, Status::Retired, 1),
         ]);
+        assert_eq!(m.rows.len(), 2);
         assert_eq!(m.rows[0].topic, "A");
         assert_eq!(m.rows[0].by_difficulty[1].approved, 2);
         assert_eq!(m.rows[0].total.draft, 1);
         assert_eq!(m.by_difficulty[0].approved, 3);
         assert_eq!(m.total.approved, 5);
         assert_eq!(m.total.retired, 1);
+    }
+
+    #[test]
+    fn matrix_rows_form_a_tree_with_subtotals() {
+        let m = matrix(&[
+            ("Luật/Cán bộ".into(), 2, Status::Approved, 3),
+            ("Luật/Viên chức".into(), 2, Status::Approved, 2),
+            ("Luật B".into(), 1, Status::Approved, 1),
+            ("Luật".into(), 3, Status::Draft, 4),
+        ]);
+        let shape: Vec<(&str, usize, u64)> = m
+            .rows
+            .iter()
+            .map(|r| (r.name.as_str(), r.depth, r.total.approved))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("Luật", 0, 5),
+                ("Cán bộ", 1, 3),
+                ("Viên chức", 1, 2),
+                ("Luật B", 0, 1)
+            ]
+        );
+        assert_eq!(m.rows[0].total.draft, 4);
+        assert_eq!(m.total.approved, 6);
     }
 
     #[test]

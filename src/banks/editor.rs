@@ -503,9 +503,9 @@ mod tests {
     #[test]
     fn numeric_answers_read_values_tolerances_and_ranges() {
         assert_eq!(
-            parse_numeric("3,14±0,01"),
+            parse_numeric("2,54±0,01"),
             Ok(NumericValue::Exact {
-                value: 3.14,
+                value: 2.54,
                 tolerance: 0.01
             })
         );
@@ -527,14 +527,13 @@ mod tests {
         ))
         .unwrap();
         let mut parsed = crate::banks::formats::native::parse(&text);
-        let more = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/question-banks/tin-hoc.toml"
-        ))
-        .unwrap();
-        parsed
-            .questions
-            .extend(crate::banks::formats::native::parse(&more).questions);
+        for file in ["tin-hoc.toml", "kien-thuc-chung.toml"] {
+            let path = format!("{}/question-banks/{file}", env!("CARGO_MANIFEST_DIR"));
+            let more = std::fs::read_to_string(path).unwrap();
+            parsed
+                .questions
+                .extend(crate::banks::formats::native::parse(&more).questions);
+        }
         let mut kinds = std::collections::HashSet::new();
         for iq in &parsed.questions {
             let e = Editor::from_question(&iq.question, "k");

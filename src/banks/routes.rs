@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/banks/template.xlsx", get(template_xlsx))
         .route("/banks/template.csv", get(template_csv))
         .route("/banks/{id}", get(bank_page))
+        .route("/banks/{id}/settings", post(update_bank))
         .route("/banks/{id}/members", post(add_member))
         .route("/banks/{id}/members/{user_id}/remove", post(remove_member))
         .route("/banks/{id}/questions", get(questions_page))
@@ -204,6 +205,31 @@ async fn bank_view(
         bank,
     };
     Ok((status, render(page)?).into_response())
+}
+
+async fn update_bank(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Form(f): Form<BankFields>,
+) -> Result<Response, AppError> {
+    user.require(&[Role::Admin])?;
+    let bank = service::bank_for(&state.db, &user, id).await?;
+    let form = BankForm {
+        name: f.name,
+        subject: f.subject,
+        description: Some(f.description),
+        language: f.language,
+        ignore_diacritics: f.ignore_diacritics.is_some(),
+    };
+    match service::update_bank(&state.db, state.now_ms(), &user.actor(), &bank, &form).await {
+        Ok(_) => Ok(Redirect::to(&format!("/banks/{id}")).into_response()),
+        Err(e) => {
+            let errors = form_errors(e, &s)?;
+            bank_view(&state, s, &user, bank, errors).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -468,28 +494,26 @@ async fn save_from_editor(
         }
         Err(problems) => errors = problems.clone(),
     }
-    if !preview_only {
-        if let Ok(q) = parsed {
-            let result = service::save_question(
-                &state.db,
-                state.now_ms(),
-                &user.actor(),
-                &bank,
-                question.as_ref().map(|(id, _)| *id),
-                Some(editor.key.as_str()),
-                q,
-            )
-            .await;
-            match result {
-                Ok(saved) => {
-                    return Ok(Redirect::to(&format!(
-                        "/banks/{}/questions/{}",
-                        bank.id, saved.question_id
-                    ))
-                    .into_response());
-                }
-                Err(e) => errors = form_errors(e, &s)?,
+    if !preview_only && let Ok(q) = parsed {
+        let result = service::save_question(
+            &state.db,
+            state.now_ms(),
+            &user.actor(),
+            &bank,
+            question.as_ref().map(|(id, _)| *id),
+            Some(editor.key.as_str()),
+            q,
+        )
+        .await;
+        match result {
+            Ok(saved) => {
+                return Ok(Redirect::to(&format!(
+                    "/banks/{}/questions/{}",
+                    bank.id, saved.question_id
+                ))
+                .into_response());
             }
+            Err(e) => errors = form_errors(e, &s)?,
         }
     }
     let status = if errors.is_empty() || preview_only {
@@ -763,9 +787,11 @@ async fn upload(
     Page(s): Page,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
+    headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let bank = service::bank_for(&state.db, &user, id).await?;
+    super::api::refuse_oversized(&headers)?;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| {
         AppError::bad_request(Text::key("banks.bad_upload").with("detail", e.body_text()))

@@ -98,12 +98,8 @@ pub struct BankForm {
     pub ignore_diacritics: bool,
 }
 
-pub async fn create_bank(
-    db: &DatabaseConnection,
-    now: i64,
-    actor: &Actor,
-    form: &BankForm,
-) -> Result<bank::Model, AppError> {
+/// The checked fields of a bank form, or every problem with them.
+fn checked_bank(form: &BankForm) -> Result<NewBank, AppError> {
     let name = form.name.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut errors = Vec::new();
     if name.is_empty() || name.chars().count() > 200 {
@@ -127,33 +123,79 @@ pub async fn create_bank(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    if store::find_bank_by_name(db, &name).await?.is_some() {
-        return Err(AppError::Conflict(FieldError::new(
-            "name",
-            Text::key("banks.name_taken"),
-        )));
+    Ok(NewBank {
+        name,
+        subject: domain::subject_name(subject.unwrap_or_default()).to_owned(),
+        description: form
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+        language: language.to_owned(),
+        ignore_diacritics: form.ignore_diacritics,
+    })
+}
+
+fn name_taken() -> AppError {
+    AppError::Conflict(FieldError::new("name", Text::key("banks.name_taken")))
+}
+
+pub async fn create_bank(
+    db: &DatabaseConnection,
+    now: i64,
+    actor: &Actor,
+    form: &BankForm,
+) -> Result<bank::Model, AppError> {
+    let new = checked_bank(form)?;
+    if store::find_bank_by_name(db, &new.name).await?.is_some() {
+        return Err(name_taken());
     }
+    let name = new.name.clone();
     let txn = db.begin().await?;
-    let b = store::insert_bank(
-        &txn,
-        NewBank {
-            name: name.clone(),
-            subject: domain::subject_name(subject.unwrap_or_default()).to_owned(),
-            description: form
-                .description
-                .as_deref()
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(str::to_owned),
-            language: language.to_owned(),
-            ignore_diacritics: form.ignore_diacritics,
-        },
-        now,
-    )
-    .await?;
+    let b = store::insert_bank(&txn, new, now).await?;
     audit::record(&txn, now, actor, Entry::new("bank_created", &name)).await?;
     txn.commit().await?;
     Ok(b)
+}
+
+/// Changes a bank's name, subject, description, language or diacritics rule
+/// (administrators only). Questions and their versions are untouched.
+pub async fn update_bank(
+    db: &DatabaseConnection,
+    now: i64,
+    actor: &Actor,
+    b: &bank::Model,
+    form: &BankForm,
+) -> Result<bank::Model, AppError> {
+    let new = checked_bank(form)?;
+    if let Some(other) = store::find_bank_by_name(db, &new.name).await?
+        && other.id != b.id
+    {
+        return Err(name_taken());
+    }
+    let detail = format!(
+        "{} → {}; subject {} → {}; language {} → {}; ignore diacritics {} → {}",
+        b.name,
+        new.name,
+        b.subject,
+        new.subject,
+        b.language,
+        new.language,
+        b.ignore_diacritics,
+        new.ignore_diacritics
+    );
+    let txn = db.begin().await?;
+    let updated = store::update_bank(&txn, b.id, new).await?;
+    audit::record(
+        &txn,
+        now,
+        actor,
+        Entry::new("bank_updated", &updated.name).detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Adds a board member to a bank (administrators only).
@@ -612,17 +654,17 @@ pub async fn import_with_progress(
     // The bank: an existing one, or (CLI) one named or described by the file.
     let (existing, new_bank) = match target {
         Target::Bank(b) => {
-            if let Some(info) = &parsed.bank {
-                if info.name != b.name {
-                    report.warnings.push(Problem {
-                        line: 1,
-                        column: None,
-                        message: format!(
-                            "the file describes the bank \"{}\"; its questions go into \"{}\"",
-                            info.name, b.name
-                        ),
-                    });
-                }
+            if let Some(info) = &parsed.bank
+                && info.name != b.name
+            {
+                report.warnings.push(Problem {
+                    line: 1,
+                    column: None,
+                    message: format!(
+                        "the file describes the bank \"{}\"; its questions go into \"{}\"",
+                        info.name, b.name
+                    ),
+                });
             }
             (Some(b), None)
         }
@@ -689,16 +731,16 @@ pub async fn import_with_progress(
                     column: None,
                     message: format!("{who}: a key has 1 to 100 characters on one line"),
                 });
-            } else if format != Format::Toml {
-                if let Some(first) = keys_seen.insert(k.to_owned(), iq.line) {
-                    report.errors.push(Problem {
-                        line: iq.line,
-                        column: None,
-                        message: format!(
-                            "{who}: the key is already used by the question at line {first}"
-                        ),
-                    });
-                }
+            } else if format != Format::Toml
+                && let Some(first) = keys_seen.insert(k.to_owned(), iq.line)
+            {
+                report.errors.push(Problem {
+                    line: iq.line,
+                    column: None,
+                    message: format!(
+                        "{who}: the key is already used by the question at line {first}"
+                    ),
+                });
             }
         }
     }
@@ -763,6 +805,7 @@ pub async fn import_with_progress(
         (None, None) => return Err(anyhow::anyhow!("import without a bank").into()),
     };
     let mut taken: Vec<String> = store::keys(&txn, b.id).await?;
+    let mut topics_done: HashSet<String> = HashSet::new();
     let total = parsed.questions.len();
     for (n, iq) in parsed.questions.iter().enumerate() {
         let q = &iq.question;
@@ -821,7 +864,8 @@ pub async fn import_with_progress(
                 }
             }
         }
-        if !options.dry_run {
+        // Large files repeat a few topics many times: record each once.
+        if !options.dry_run && topics_done.insert(q.topic.clone()) {
             store::ensure_topic(&txn, b.id, &q.topic).await?;
         }
         progress(n + 1, total);

@@ -90,6 +90,24 @@ pub async fn insert_bank(
     .await
 }
 
+pub async fn update_bank(
+    db: &impl ConnectionTrait,
+    id: i32,
+    new: NewBank,
+) -> Result<bank::Model, DbErr> {
+    bank::ActiveModel {
+        id: Set(id),
+        name: Set(new.name),
+        subject: Set(new.subject),
+        description: Set(new.description),
+        language: Set(new.language),
+        ignore_diacritics: Set(new.ignore_diacritics),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+}
+
 pub async fn find_bank(db: &impl ConnectionTrait, id: i32) -> Result<Option<bank::Model>, DbErr> {
     bank::Entity::find_by_id(id).one(db).await
 }

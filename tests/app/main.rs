@@ -5,6 +5,7 @@ mod harness;
 
 mod accounts;
 mod audit;
+mod banks;
 mod campaigns;
 mod cli;
 mod demo;

@@ -1,6 +1,17 @@
-// merit question editor: refreshes the candidate preview as the author types.
-// Progressive enhancement only: without it, the "Preview" button does the same.
+// merit question banks: the editor's live preview, and "select all" in lists.
+// Progressive enhancement only: without it, the "Preview" button does the same
+// and questions are ticked one by one.
 "use strict";
+(function () {
+  var all = document.querySelectorAll("input[data-select-all]");
+  Array.prototype.forEach.call(all, function (box) {
+    box.hidden = false;
+    box.addEventListener("change", function () {
+      var boxes = box.form ? box.form.querySelectorAll("input[name=ids]") : [];
+      Array.prototype.forEach.call(boxes, function (b) { b.checked = box.checked; });
+    });
+  });
+})();
 (function () {
   var form = document.getElementById("question-editor");
   var target = document.getElementById("preview");
