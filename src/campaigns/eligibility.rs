@@ -38,7 +38,7 @@ pub fn facts(grade: &str, under_review: bool, events: &[Event], today: NaiveDate
             _ => None,
         })
         .collect();
-    appraisals.sort_by(|a, b| b.0.cmp(&a.0));
+    appraisals.sort_by_key(|a| std::cmp::Reverse(a.0));
     StaffFacts {
         grade: grade.to_owned(),
         months_in_grade: months,
