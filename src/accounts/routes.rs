@@ -40,16 +40,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/reset-password", post(reset_password))
 }
 
-/// The messages of a form error in the reader's language; other errors pass.
-fn form_errors(err: AppError, s: &Shell) -> Result<Vec<String>, AppError> {
-    match err {
-        e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::TooManyRequests(_)) => {
-            Ok(e.details(s.tr.0).into_iter().map(|(_, m)| m).collect())
-        }
-        other => Err(other),
-    }
-}
-
 fn with_status(status: StatusCode, html: impl IntoResponse) -> Response {
     (status, html).into_response()
 }
@@ -134,7 +124,7 @@ async fn sign_in(
         }
         Err(e) => {
             let status = e.status_code();
-            let errors = form_errors(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             Ok(with_status(
                 status,
                 render(SignInPage {
@@ -195,7 +185,7 @@ async fn register(
         }
         Err(e) => {
             let status = e.status_code();
-            let errors = form_errors(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             form.password.clear();
             Ok(with_status(
                 status,
@@ -246,7 +236,7 @@ async fn change_password(
         .into_response()),
         Err(e) => {
             let status = e.status_code();
-            let errors = form_errors(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             Ok(with_status(
                 status,
                 render(PasswordPage {
@@ -440,7 +430,7 @@ async fn create_account(
         .into_response()),
         Err(e) => {
             let status = e.status_code();
-            let errors = form_errors(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             let units = org_units::store::options(&state.db).await?;
             Ok(with_status(
                 status,
@@ -550,7 +540,7 @@ async fn change_access(
             show_account(&state, s, id, vec![], Some(saved)).await
         }
         Err(e) => {
-            let errors = form_errors(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             show_account(&state, s, id, errors, None).await
         }
     }

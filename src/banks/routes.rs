@@ -53,16 +53,6 @@ pub fn router() -> Router<AppState> {
         .route("/banks/{id}/export", get(export))
 }
 
-/// The messages of a form error in the reader's language; other errors pass.
-fn form_errors(err: AppError, s: &Shell) -> Result<Vec<String>, AppError> {
-    match err {
-        e @ (AppError::Invalid(_) | AppError::Conflict(_)) => {
-            Ok(e.details(s.tr.0).into_iter().map(|(_, m)| m).collect())
-        }
-        other => Err(other),
-    }
-}
-
 pub struct BankRow {
     pub bank: bank::Model,
     pub approved: u64,
@@ -139,7 +129,7 @@ async fn create_bank(
     match service::create_bank(&state.db, state.now_ms(), &user.actor(), &form).await {
         Ok(b) => Ok(Redirect::to(&format!("/banks/{}", b.id)).into_response()),
         Err(e) => {
-            let errors = form_errors(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             let rows = bank_rows(&state, &user).await?;
             let page = BanksPage {
                 s,
@@ -226,7 +216,7 @@ async fn update_bank(
     match service::update_bank(&state.db, state.now_ms(), &user.actor(), &bank, &form).await {
         Ok(_) => Ok(Redirect::to(&format!("/banks/{id}")).into_response()),
         Err(e) => {
-            let errors = form_errors(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             bank_view(&state, s, &user, bank, errors).await
         }
     }
@@ -249,7 +239,7 @@ async fn add_member(
     match service::add_member(&state.db, state.now_ms(), &user.actor(), &bank, &f.username).await {
         Ok(()) => Ok(Redirect::to(&format!("/banks/{id}")).into_response()),
         Err(e) => {
-            let errors = form_errors(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             bank_view(&state, s, &user, bank, errors).await
         }
     }
@@ -513,7 +503,7 @@ async fn save_from_editor(
                 ))
                 .into_response());
             }
-            Err(e) => errors = form_errors(e, &s)?,
+            Err(e) => errors = e.into_form_messages(s.tr.0)?,
         }
     }
     let status = if errors.is_empty() || preview_only {

@@ -37,15 +37,6 @@ pub fn router() -> Router<AppState> {
         .route("/my/applications", get(my_applications))
 }
 
-fn messages(e: AppError, s: &Shell) -> Result<Vec<String>, AppError> {
-    match e {
-        e @ (AppError::Invalid(_) | AppError::Conflict(_)) => {
-            Ok(e.details(s.tr.0).into_iter().map(|(_, m)| m).collect())
-        }
-        other => Err(other),
-    }
-}
-
 pub struct CampaignRow {
     pub id: i32,
     pub title: String,
@@ -235,7 +226,7 @@ async fn create(
     match service::create_campaign(&state, &user, &input).await {
         Ok(c) => Ok(Redirect::to(&format!("/campaigns/{}", c.id)).into_response()),
         Err(e) => {
-            let errors = messages(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             let units = unit_options(&state, &user).await?;
             let jobs = job_rows(&state, &user).await?;
             let page = NewPage {
@@ -411,7 +402,7 @@ async fn apply(
     match service::apply(&state, &user, id, &input).await {
         Ok(_) => Ok(Redirect::to("/my/applications").into_response()),
         Err(e) => {
-            let errors = messages(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             show(&state, s, &user, id, errors, vec![]).await
         }
     }

@@ -143,7 +143,7 @@ async fn create_unit_form(
     match create(&state, &user.actor(), &new).await {
         Ok(_) => Ok(Redirect::to("/admin/units").into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let errors = e.details(s.tr.0).into_iter().map(|(_, m)| m).collect();
+            let errors = e.messages(s.tr.0);
             let units = visible(&state, &user).await?;
             let page = UnitsPage {
                 s,

@@ -133,7 +133,7 @@ async fn create_form(
     match service::create(&state, &user.actor(), &scope, &n).await {
         Ok(p) => Ok(Redirect::to(&format!("/plans/{}", p.id)).into_response()),
         Err(e) if invalid_page(&e) => {
-            let errors = e.details(s.tr.0).into_iter().map(|(_, m)| m).collect();
+            let errors = e.messages(s.tr.0);
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(list_with(&state, s, &scope, errors).await?)?,
@@ -273,7 +273,7 @@ async fn after(
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/plans/{id}")).into_response()),
         Err(e) if invalid_page(&e) => {
-            let errors = e.details(s.tr.0).into_iter().map(|(_, m)| m).collect();
+            let errors = e.messages(s.tr.0);
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(detail_with(state, s, user, id, errors).await?)?,

@@ -219,7 +219,7 @@ async fn create_form(
     match service::hire(&state, &user.actor(), &scope, &n).await {
         Ok(m) => Ok(Redirect::to(&format!("/staff/{}", m.id)).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let errors = e.details(s.tr.0).into_iter().map(|(_, m)| m).collect();
+            let errors = e.messages(s.tr.0);
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(new_page_with(&state, s, &scope, f, errors).await?)?,
@@ -373,7 +373,7 @@ async fn event_form(
     match service::add_event(&state, &user.actor(), &scope, id, &n).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/{id}")).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let errors = e.details(s.tr.0).into_iter().map(|(_, m)| m).collect();
+            let errors = e.messages(s.tr.0);
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(detail_with(&state, s, &scope, id, errors).await?)?,
@@ -518,7 +518,7 @@ async fn position_result(
     match r {
         Ok(_) => Ok(Redirect::to("/positions").into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let errors = e.details(s.tr.0).into_iter().map(|(_, m)| m).collect();
+            let errors = e.messages(s.tr.0);
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(positions_with(state, s, user, errors).await?)?,

@@ -82,6 +82,23 @@ impl AppError {
         AppError::BadRequest(text.into())
     }
 
+    /// The messages a person sees, in their language, without field names.
+    pub fn messages(&self, locale: Locale) -> Vec<String> {
+        self.details(locale).into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// For a page that shows its form again: the messages of a mistake the
+    /// person can fix (invalid input, a conflict, throttling); any other error
+    /// passes through to become an error page.
+    pub fn into_form_messages(self, locale: Locale) -> Result<Vec<String>, AppError> {
+        match self {
+            e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::TooManyRequests(_)) => {
+                Ok(e.messages(locale))
+            }
+            other => Err(other),
+        }
+    }
+
     pub fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
