@@ -463,6 +463,8 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         crate::demo::load(&state).await?;
     }
+    // Submits overdue attempts even when their candidates have gone.
+    crate::attempts::sweeper::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("could not listen on {}", args.bind))?;

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod attempts;
 pub mod audit;
 pub mod banks;
 pub mod campaigns;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(org_units::router())
         .merge(campaigns::router())
         .merge(exams::router())
+        .merge(attempts::router())
         .merge(banks::router())
         .merge(audit::routes::router())
         .merge(web::assets::router())

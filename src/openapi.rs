@@ -3,7 +3,7 @@
 use axum::response::IntoResponse;
 use utoipa::OpenApi;
 
-use crate::{accounts, audit, banks, org_units};
+use crate::{accounts, attempts, audit, banks, org_units};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,8 +35,18 @@ use crate::{accounts, audit, banks, org_units};
         banks::api::export,
         banks::api::template,
         banks::api::preview,
+        attempts::api::dashboard,
+        attempts::api::start,
+        attempts::api::show,
+        attempts::api::save,
+        attempts::api::flag,
+        attempts::api::move_to,
+        attempts::api::submit,
+        attempts::api::board,
+        attempts::api::extra_time,
+        attempts::api::answer_seqs,
     ),
-    tags((name = "accounts"), (name = "org units"), (name = "audit"), (name = "banks"))
+    tags((name = "accounts"), (name = "org units"), (name = "audit"), (name = "banks"), (name = "attempts"))
 )]
 pub struct ApiDoc;
 

@@ -7,6 +7,7 @@ mod m0001_platform;
 mod m0002_banks;
 mod m0004_campaigns;
 mod m0005_forms;
+mod m0006_attempts;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_banks::Migration),
             Box::new(m0004_campaigns::Migration),
             Box::new(m0005_forms::Migration),
+            Box::new(m0006_attempts::Migration),
         ]
     }
 }
