@@ -530,3 +530,69 @@ async fn no_key_or_feedback_ever_reaches_a_candidate() {
         assert!(!b.contains("\"weight\""), "weights reached a candidate");
     }
 }
+
+#[tokio::test]
+async fn the_exam_works_without_javascript_through_form_posts() {
+    let app = TestApp::new().await;
+    let (paper, _) = exam_day(&app).await;
+    let mut b = app.browser();
+    b.sign_in("demo.candidate", DEMO_PASSWORD).await;
+    let dash = b.get("/exams").await;
+    assert!(
+        dash.text().contains(&format!("/exams/{paper}/start")),
+        "{}",
+        dash.text()
+    );
+    let r = b.post(&format!("/exams/{paper}/start"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let at = r.location().unwrap().to_owned();
+    let r = b.get(&at).await;
+    let first = r.location().unwrap().to_owned();
+    assert!(first.ends_with("/items/1"), "{first}");
+    let page = b.get(&first).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains("<fieldset") && html.contains("<legend>"),
+        "accessible grouping"
+    );
+    assert!(html.contains("name=\"choice\""));
+    let r = b
+        .post(
+            &first,
+            &[
+                ("seq", "1"),
+                ("choice", "1"),
+                ("flagged", "1"),
+                ("go", "next"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(r.location().unwrap().ends_with("/items/2"));
+    let back = b.get(&first).await.text();
+    assert!(
+        back.contains("value=\"1\" checked"),
+        "the answer is shown again"
+    );
+    let review = b
+        .get(&at.replace("/attempts/", "/attempts/").to_string())
+        .await;
+    let _ = review;
+    let id = at.rsplit('/').next().unwrap();
+    let review = b.get(&format!("/attempts/{id}/review")).await.text();
+    assert!(review.contains("(119)"), "119 unanswered listed");
+    assert!(review.contains("(1)"), "one flagged");
+    let r = b.post(&format!("/attempts/{id}/submit"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let done = b.get(&format!("/attempts/{id}/done")).await;
+    assert!(done.text().contains("1 / 120"), "{}", done.text());
+    let late = b
+        .post(&first, &[("seq", "2"), ("choice", "2"), ("go", "stay")])
+        .await;
+    assert_eq!(
+        late.status,
+        StatusCode::CONFLICT,
+        "no saving after submission"
+    );
+}
