@@ -49,6 +49,8 @@ pub enum Command {
     /// Import, export and list question banks.
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Load-test a running server as exam-day candidates (see README, performance).
+    Loadtest(crate::loadtest::LoadtestArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -187,6 +189,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(&url, args).await,
         Command::User(cmd) => user(&url, cmd).await,
         Command::Bank(cmd) => bank(&url, cmd).await,
+        Command::Loadtest(args) => crate::loadtest::run(args).await,
     }
 }
 

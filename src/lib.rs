@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod exams;
 pub mod grading;
+pub mod loadtest;
 pub mod openapi;
 pub mod org_units;
 pub mod rules;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(campaigns::router())
         .merge(exams::router())
         .merge(attempts::router())
+        .merge(loadtest::fixture::router())
         .merge(banks::router())
         .merge(audit::routes::router())
         .merge(web::assets::router())
