@@ -168,10 +168,8 @@ async fn show_item(
     message: Option<String>,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    if v.status != "in_progress" || v.remaining_seconds == 0 && v.submitted_ms.is_none() {
-        if v.status != "in_progress" {
-            return Ok(Redirect::to(&format!("/attempts/{}/done", v.id)).into_response());
-        }
+    if v.status != "in_progress" {
+        return Ok(Redirect::to(&format!("/attempts/{}/done", v.id)).into_response());
     }
     let sequential = v.navigation == crate::exams::paper::Navigation::Sequential;
     if sequential && n != v.position {
