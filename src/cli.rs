@@ -48,6 +48,8 @@ pub enum Command {
     /// Import, export and list question banks.
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Load-test a running server as exam-day candidates (see README, performance).
+    Loadtest(crate::loadtest::LoadtestArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -186,6 +188,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(&url, args).await,
         Command::User(cmd) => user(&url, cmd).await,
         Command::Bank(cmd) => bank(&url, cmd).await,
+        Command::Loadtest(args) => crate::loadtest::run(args).await,
     }
 }
 
@@ -462,6 +465,8 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         crate::demo::load(&state).await?;
     }
+    // Submits overdue attempts even when their candidates have gone.
+    crate::attempts::sweeper::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("could not listen on {}", args.bind))?;

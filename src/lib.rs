@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod attempts;
 pub mod audit;
 pub mod banks;
 pub mod campaigns;
@@ -14,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod exams;
 pub mod grading;
+pub mod loadtest;
 pub mod openapi;
 pub mod org_units;
 pub mod plans;
@@ -40,6 +42,8 @@ pub fn router(state: AppState) -> Router {
         .merge(org_units::router())
         .merge(campaigns::router())
         .merge(exams::router())
+        .merge(attempts::router())
+        .merge(loadtest::fixture::router())
         .merge(banks::router())
         .merge(audit::routes::router())
         .merge(staff::router())

@@ -3,7 +3,7 @@
 use axum::response::IntoResponse;
 use utoipa::OpenApi;
 
-use crate::{accounts, audit, banks, campaigns, exams, org_units, plans, staff};
+use crate::{accounts, attempts, audit, banks, campaigns, exams, org_units, plans, staff};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -81,8 +81,18 @@ use crate::{accounts, audit, banks, campaigns, exams, org_units, plans, staff};
         plans::api::carry_out,
         plans::api::cap,
         plans::api::dashboard,
+        attempts::api::dashboard,
+        attempts::api::start,
+        attempts::api::show,
+        attempts::api::save,
+        attempts::api::flag,
+        attempts::api::move_to,
+        attempts::api::submit,
+        attempts::api::board,
+        attempts::api::extra_time,
+        attempts::api::answer_seqs,
     ),
-    tags((name = "accounts"), (name = "org units"), (name = "audit"), (name = "banks"), (name = "campaigns"), (name = "papers"), (name = "staff"), (name = "plans"))
+    tags((name = "accounts"), (name = "org units"), (name = "audit"), (name = "banks"), (name = "campaigns"), (name = "papers"), (name = "attempts"), (name = "staff"), (name = "plans"))
 )]
 pub struct ApiDoc;
 

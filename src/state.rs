@@ -19,18 +19,22 @@ pub struct Inner {
     pub config: Config,
     pub tokens: TokenKeys,
     pub hasher: PasswordHasher,
+    /// The exam in progress: group-commit writer and read-only caches.
+    pub sitting: crate::attempts::Sitting,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, config: Config) -> AppState {
         let tokens = TokenKeys::new(&config.secret_key);
         let hasher = PasswordHasher::new(config.hash_concurrency);
+        let sitting = crate::attempts::Sitting::new(db.clone());
         AppState(Arc::new(Inner {
             db,
             clock,
             config,
             tokens,
             hasher,
+            sitting,
         }))
     }
 

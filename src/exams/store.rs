@@ -254,3 +254,16 @@ pub async fn forms_of_paper(
 pub async fn find_form(db: &impl ConnectionTrait, id: i32) -> Result<Option<form::Model>, DbErr> {
     form::Entity::find_by_id(id).one(db).await
 }
+
+/// The form issued to this application for this paper, if any.
+pub async fn form_of(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+    application_id: i32,
+) -> Result<Option<form::Model>, DbErr> {
+    form::Entity::find()
+        .filter(form::Column::PaperId.eq(paper_id))
+        .filter(form::Column::ApplicationId.eq(application_id))
+        .one(db)
+        .await
+}

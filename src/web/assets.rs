@@ -11,6 +11,7 @@ use crate::state::AppState;
 const CSS: &str = include_str!("assets/merit.css");
 const JS: &str = include_str!("assets/merit.js");
 const BANKS_JS: &str = include_str!("assets/banks.js");
+const EXAM_JS: &str = include_str!("assets/exam.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,6 +37,19 @@ pub fn router() -> Router<AppState> {
                         (header::CACHE_CONTROL, "public, max-age=3600"),
                     ],
                     JS,
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/assets/exam.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    EXAM_JS,
                 )
                     .into_response()
             }),

@@ -4,6 +4,7 @@
 mod harness;
 
 mod accounts;
+mod attempts;
 mod audit;
 mod banks;
 mod campaigns;

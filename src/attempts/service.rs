@@ -1,0 +1,831 @@
+//! The sitting's flows: dashboard, start, resume, save, flag, move, submit,
+//! the sweeper's pass, and the invigilation board with extra time. Every write
+//! a candidate makes goes through the group-commit writer; every refusal says
+//! why in words a candidate can act on.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+
+use super::domain::{self, ItemShape, Window};
+use super::entity::attempt;
+use super::store::{self, IN_PROGRESS, NewAttempt};
+use super::writer::{Outcome, Write};
+use crate::accounts::domain::Role;
+use crate::audit::{self, Entry};
+use crate::banks::model::{Answer, Kind, Question};
+use crate::banks::scoring::Response;
+use crate::campaigns;
+use crate::exams::entity::paper;
+use crate::exams::form::Form;
+use crate::exams::paper::{Navigation, PaperSpec};
+use crate::exams::store as papers;
+use crate::exams::view::{SectionView, form_view};
+use crate::state::AppState;
+use crate::web::error::FieldError;
+use crate::web::i18n::Text;
+use crate::web::{AppError, CurrentUser};
+
+/// A published paper as the sitting needs it; published papers never change
+/// (an edit makes a new version), so this is cached per process.
+pub struct PaperFacts {
+    pub paper: paper::Model,
+    pub spec: PaperSpec,
+    pub content: HashMap<i64, Question>,
+    pool: Vec<crate::exams::blueprint::PoolItem>,
+}
+
+/// One attempt's form, decoded once per process.
+pub struct FormFacts {
+    pub attempt_id: i32,
+    pub candidate_id: i32,
+    pub paper_id: i32,
+    pub form: Form,
+    pub shapes: Vec<ItemShape>,
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{e}"))
+}
+
+fn conflict(key: &'static str) -> AppError {
+    AppError::Conflict(FieldError {
+        field: None,
+        text: Text::key(key),
+    })
+}
+
+/// The shape of a question as drawn, without its key.
+fn base_shape(q: &Question) -> ItemShape {
+    let mut shape = ItemShape {
+        kind: q.kind(),
+        option_order: Vec::new(),
+        option_count: papers::option_count(q),
+        answer_pairs: Vec::new(),
+        pair_answers: Vec::new(),
+    };
+    if let Answer::Matching { pairs } = &q.answer {
+        // The same offered list as `banks::render::candidate_view`: distinct, sorted.
+        let mut offered: Vec<&str> = Vec::new();
+        for p in pairs {
+            if !offered.contains(&p.answer.as_str()) {
+                offered.push(&p.answer);
+            }
+        }
+        offered.sort();
+        shape.answer_pairs = offered
+            .iter()
+            .map(|a| pairs.iter().position(|p| p.answer == *a).unwrap_or(0))
+            .collect();
+        shape.pair_answers = pairs
+            .iter()
+            .map(|p| offered.iter().position(|a| *a == p.answer).unwrap_or(0))
+            .collect();
+    }
+    shape
+}
+
+pub async fn paper_facts(state: &AppState, paper_id: i32) -> Result<Arc<PaperFacts>, AppError> {
+    if let Some(f) = state.sitting.paper(paper_id) {
+        return Ok(f);
+    }
+    let p = papers::find_paper(&state.db, paper_id)
+        .await?
+        .filter(|p| p.status == "published")
+        .ok_or(AppError::NotFound)?;
+    let (spec, pool, content) = crate::exams::service::pool_of(state, &p).await?;
+    let facts = Arc::new(PaperFacts {
+        paper: p,
+        spec,
+        content,
+        pool,
+    });
+    state.sitting.keep_paper(paper_id, facts.clone());
+    Ok(facts)
+}
+
+async fn form_facts(state: &AppState, a: &attempt::Model) -> Result<Arc<FormFacts>, AppError> {
+    if let Some(f) = state.sitting.form(a.id) {
+        return Ok(f);
+    }
+    let paper = paper_facts(state, a.paper_id).await?;
+    let row = papers::find_form(&state.db, a.form_id)
+        .await?
+        .ok_or_else(|| internal(format!("attempt {} has no form {}", a.id, a.form_id)))?;
+    let form = Form::decode(&row.data).map_err(|e| internal(format!("form {}: {e}", row.id)))?;
+    let shapes = form
+        .sections
+        .iter()
+        .flat_map(|s| s.items.iter())
+        .map(|item| {
+            let q = paper.content.get(&item.version_id).ok_or_else(|| {
+                internal(format!(
+                    "form {} names unknown version {}",
+                    row.id, item.version_id
+                ))
+            })?;
+            let mut shape = base_shape(q);
+            shape.option_order = item.option_order.clone();
+            Ok(shape)
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let facts = Arc::new(FormFacts {
+        attempt_id: a.id,
+        candidate_id: a.candidate_id,
+        paper_id: a.paper_id,
+        form,
+        shapes,
+    });
+    state.sitting.keep_form(a.id, facts.clone());
+    Ok(facts)
+}
+
+/// What the candidate's dashboard shows for one paper.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpenPaper {
+    pub paper_id: i32,
+    pub title: String,
+    pub campaign_title: String,
+    pub opens_ms: i64,
+    pub closes_ms: i64,
+    pub time_limit_minutes: i32,
+    pub extra_minutes: i32,
+    /// `upcoming`, `open`, `in_progress`, `submitted` or `closed`.
+    pub state: String,
+    pub attempt_id: Option<i32>,
+}
+
+/// Published papers of campaigns the candidate is approved for.
+pub async fn dashboard(state: &AppState, user: &CurrentUser) -> Result<Vec<OpenPaper>, AppError> {
+    user.require(&[Role::Candidate])?;
+    let now = state.now_ms();
+    let attempts = store::attempts_of_candidate(&state.db, user.id).await?;
+    let mut out = Vec::new();
+    for app in campaigns::store::applications_of_candidate(&state.db, user.id).await? {
+        if app.status != "approved" {
+            continue;
+        }
+        let Some(c) = campaigns::store::find_campaign(&state.db, app.campaign_id).await? else {
+            continue;
+        };
+        for p in papers::papers_of_campaign(&state.db, c.id).await? {
+            if p.status != "published" {
+                continue;
+            }
+            let a = attempts
+                .iter()
+                .find(|a| a.paper_id == p.id && a.application_id == app.id);
+            let st = match (a, domain::window(now, p.opens_ms, p.closes_ms)) {
+                (Some(a), _) if a.status != IN_PROGRESS => "submitted",
+                (Some(a), _) if domain::accepts(now, a.deadline_ms, a.grace_ms) => "in_progress",
+                (Some(_), _) => "submitted",
+                (None, Window::NotYetOpen) => "upcoming",
+                (None, Window::Open) => "open",
+                (None, Window::Closed) => "closed",
+            };
+            out.push(OpenPaper {
+                paper_id: p.id,
+                title: p.title.clone(),
+                campaign_title: c.title.clone(),
+                opens_ms: p.opens_ms,
+                closes_ms: p.closes_ms,
+                time_limit_minutes: p.time_limit_minutes,
+                extra_minutes: app.extra_minutes,
+                state: st.into(),
+                attempt_id: a.map(|a| a.id),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Starts the paper, or returns the attempt already started (a second click,
+/// another tab, another computer). True when this call created it.
+pub async fn start(
+    state: &AppState,
+    user: &CurrentUser,
+    paper_id: i32,
+) -> Result<(attempt::Model, bool), AppError> {
+    user.require(&[Role::Candidate])?;
+    let facts = paper_facts(state, paper_id).await?;
+    let p = &facts.paper;
+    let app = campaigns::store::application_of(&state.db, p.campaign_id, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if app.status != "approved" {
+        return Err(AppError::invalid(
+            "paper",
+            Text::key("attempts.not_approved"),
+        ));
+    }
+    if let Some(a) = store::attempt_of(&state.db, p.id, app.id).await? {
+        if a.status != IN_PROGRESS {
+            return Err(conflict("attempts.already_submitted"));
+        }
+        return Ok((a, false));
+    }
+    let now = state.now_ms();
+    match domain::window(now, p.opens_ms, p.closes_ms) {
+        Window::NotYetOpen => {
+            return Err(AppError::invalid(
+                "paper",
+                Text::key("attempts.not_open_yet").with(
+                    "opens",
+                    crate::clock::format_local(p.opens_ms, state.config.utc_offset_minutes),
+                ),
+            ));
+        }
+        Window::Closed => return Err(AppError::invalid("paper", Text::key("attempts.closed"))),
+        Window::Open => {}
+    }
+    // Forms are issued ahead of exam day; one drawn now is the exception.
+    let form = match crate::exams::store::form_of(&state.db, p.id, app.id).await? {
+        Some(f) => f,
+        None => draw_form(state, &facts, app.id, now).await?,
+    };
+    let new = NewAttempt {
+        paper_id: p.id,
+        application_id: app.id,
+        candidate_id: user.id,
+        form_id: form.id,
+        item_count: form.item_count,
+        sequential: facts.spec.navigation == Navigation::Sequential,
+        started_ms: now,
+        deadline_ms: domain::deadline(now, p.time_limit_minutes, app.extra_minutes, 0, p.closes_ms),
+        grace_ms: i64::from(p.grace_seconds) * 1000,
+    };
+    let created = matches!(
+        state
+            .sitting
+            .writer
+            .apply(Write::Start(new))
+            .await
+            .map_err(internal)?,
+        Outcome::Done(true)
+    );
+    let a = store::attempt_of(&state.db, p.id, app.id)
+        .await?
+        .ok_or_else(|| internal("attempt vanished after insert"))?;
+    Ok((a, created))
+}
+
+async fn draw_form(
+    state: &AppState,
+    facts: &PaperFacts,
+    application_id: i32,
+    now: i64,
+) -> Result<crate::exams::entity::form::Model, AppError> {
+    let resolved =
+        crate::exams::blueprint::ResolvedBlueprint::new(&facts.spec.blueprint, &facts.pool)
+            .map_err(|_| internal(format!("paper {} cannot draw a form", facts.paper.id)))?;
+    let seed = u64::from_le_bytes(crate::random_bytes::<8>());
+    let f = resolved
+        .draw(seed)
+        .map_err(|_| internal("a feasible paper failed to draw"))?;
+    match papers::insert_form(
+        &state.db,
+        facts.paper.id,
+        Some(application_id),
+        seed,
+        &f,
+        now,
+    )
+    .await
+    {
+        Ok(row) => Ok(row),
+        // Another request drew one at the same moment: use that one.
+        Err(_) => crate::exams::store::form_of(&state.db, facts.paper.id, application_id)
+            .await?
+            .ok_or_else(|| internal("form insert failed")),
+    }
+}
+
+/// The candidate's own attempt; 404 for anyone else, so attempt ids of other
+/// candidates are not even confirmed to exist.
+pub async fn own_attempt(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+) -> Result<attempt::Model, AppError> {
+    store::find_attempt(&state.db, id)
+        .await?
+        .filter(|a| a.candidate_id == user.id)
+        .ok_or(AppError::NotFound)
+}
+
+/// The cached form of the candidate's own attempt, without reading the attempt
+/// row: the hot path of a save.
+async fn own_form(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+) -> Result<Arc<FormFacts>, AppError> {
+    if let Some(f) = state.sitting.form(id) {
+        return if f.candidate_id == user.id {
+            Ok(f)
+        } else {
+            Err(AppError::NotFound)
+        };
+    }
+    let a = own_attempt(state, user, id).await?;
+    form_facts(state, &a).await
+}
+
+/// Says why a write was refused, reading the attempt as it is now.
+async fn refusal(state: &AppState, id: i32, item: Option<i32>) -> AppError {
+    let now = state.now_ms();
+    match store::find_attempt(&state.db, id).await {
+        Ok(Some(a)) if a.status != IN_PROGRESS => conflict("attempts.already_submitted"),
+        Ok(Some(a)) if !domain::accepts(now, a.deadline_ms, a.grace_ms) => {
+            conflict("attempts.time_up")
+        }
+        Ok(Some(a))
+            if item.is_some_and(|i| {
+                !domain::may_answer(a.sequential, a.position, i, a.item_count)
+            }) =>
+        {
+            AppError::invalid("item", Text::key("attempts.sequential"))
+        }
+        Ok(_) => conflict("attempts.refused"),
+        Err(e) => e.into(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SaveAck {
+    /// `saved`, or `stale` when a save with this sequence number or a higher
+    /// one is already stored (a replay or an older save: nothing changed).
+    pub status: String,
+    /// 1-based item number.
+    pub item: i32,
+    pub seq: i64,
+    pub deadline_ms: i64,
+    /// Seconds left by the server's clock: the page re-syncs its countdown.
+    pub remaining_seconds: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct SaveInput {
+    /// Per item, increasing: a save with a number not above the stored one changes nothing.
+    pub seq: i64,
+    /// In the order the page shows options; null clears the answer.
+    #[schema(value_type = Option<Object>)]
+    pub response: Option<Response>,
+}
+
+/// Saves one answer (`item` is 1-based). Acknowledged only once committed.
+pub async fn save(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    item: i32,
+    input: &SaveInput,
+) -> Result<SaveAck, AppError> {
+    let f = own_form(state, user, id).await?;
+    let index = item - 1;
+    let shape = usize::try_from(index)
+        .ok()
+        .and_then(|i| f.shapes.get(i))
+        .ok_or_else(|| AppError::invalid("item", Text::key("attempts.no_such_item")))?;
+    if input.seq < 1 {
+        return Err(AppError::invalid("seq", Text::key("attempts.bad_seq")));
+    }
+    let response = match &input.response {
+        None => None,
+        Some(r) => {
+            let original = domain::to_original(shape, r)
+                .map_err(|k| AppError::invalid("response", Text::key(k)))?;
+            Some(serde_json::to_string(&original).map_err(internal)?)
+        }
+    };
+    let now = state.now_ms();
+    let outcome = state
+        .sitting
+        .writer
+        .apply(Write::Save {
+            attempt_id: f.attempt_id,
+            item: index,
+            seq: input.seq,
+            response,
+            now_ms: now,
+        })
+        .await
+        .map_err(internal)?;
+    match outcome {
+        Outcome::Saved { deadline_ms } => Ok(SaveAck {
+            status: "saved".into(),
+            item,
+            seq: input.seq,
+            deadline_ms,
+            remaining_seconds: domain::remaining_seconds(now, deadline_ms),
+        }),
+        Outcome::Stale {
+            deadline_ms,
+            stored_seq,
+        } => Ok(SaveAck {
+            status: "stale".into(),
+            item,
+            seq: stored_seq,
+            deadline_ms,
+            remaining_seconds: domain::remaining_seconds(now, deadline_ms),
+        }),
+        _ => Err(refusal(state, id, Some(index)).await),
+    }
+}
+
+/// Flags or unflags an item for review (1-based).
+pub async fn flag(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    item: i32,
+    flagged: bool,
+) -> Result<(), AppError> {
+    let f = own_form(state, user, id).await?;
+    if item < 1 || usize::try_from(item).unwrap_or(usize::MAX) > f.shapes.len() {
+        return Err(AppError::invalid(
+            "item",
+            Text::key("attempts.no_such_item"),
+        ));
+    }
+    let outcome = state
+        .sitting
+        .writer
+        .apply(Write::Flag {
+            attempt_id: f.attempt_id,
+            item: item - 1,
+            flagged,
+            now_ms: state.now_ms(),
+        })
+        .await
+        .map_err(internal)?;
+    match outcome {
+        Outcome::Saved { .. } => Ok(()),
+        _ => Err(refusal(state, id, None).await),
+    }
+}
+
+/// Moves to an item (1-based). Sequential papers move forward one at a time
+/// and never back; the server holds the position.
+pub async fn move_to(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    item: i32,
+) -> Result<(), AppError> {
+    let a = own_attempt(state, user, id).await?;
+    if domain::may_move(a.sequential, a.position, item - 1, a.item_count).is_none() {
+        if a.status != IN_PROGRESS {
+            return Err(conflict("attempts.already_submitted"));
+        }
+        return Err(AppError::invalid("item", Text::key("attempts.sequential")));
+    }
+    if item - 1 == a.position {
+        return Ok(());
+    }
+    let outcome = state
+        .sitting
+        .writer
+        .apply(Write::Move {
+            attempt_id: a.id,
+            to: item - 1,
+            now_ms: state.now_ms(),
+        })
+        .await
+        .map_err(internal)?;
+    match outcome {
+        Outcome::Done(true) => Ok(()),
+        _ => Err(refusal(state, id, None).await),
+    }
+}
+
+/// Submits with what was saved. `reason` is `manual` or `deadline` (the page
+/// at zero).
+pub async fn submit(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    reason: &'static str,
+) -> Result<attempt::Model, AppError> {
+    let a = own_attempt(state, user, id).await?;
+    let outcome = state
+        .sitting
+        .writer
+        .apply(Write::Submit {
+            attempt_id: a.id,
+            reason,
+            now_ms: state.now_ms(),
+        })
+        .await
+        .map_err(internal)?;
+    match outcome {
+        Outcome::Done(true) => own_attempt(state, user, id).await,
+        _ => Err(refusal(state, id, None).await),
+    }
+}
+
+/// Submits every attempt whose deadline + grace has passed; returns how many
+/// this call submitted. Safe to run twice or in several processes at once.
+pub async fn sweep(state: &AppState, now_ms: i64) -> Result<usize, AppError> {
+    let n = store::sweep(&state.db, now_ms).await?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AnswerView {
+    /// 1-based.
+    pub item: i32,
+    /// In the order the page shows options.
+    #[schema(value_type = Option<Object>)]
+    pub response: Option<Response>,
+    pub seq: i64,
+    pub flagged: bool,
+}
+
+/// Everything the exam page needs to continue: the form without keys, the
+/// acknowledged answers, the same deadline.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttemptView {
+    pub id: i32,
+    pub paper_id: i32,
+    pub title: String,
+    /// `in_progress` or `submitted`.
+    pub status: String,
+    pub navigation: Navigation,
+    /// 1-based: where the candidate is (sequential papers: the only item open).
+    pub position: i32,
+    pub item_count: i32,
+    pub started_ms: i64,
+    pub deadline_ms: i64,
+    pub remaining_seconds: i64,
+    pub submitted_ms: Option<i64>,
+    pub sections: Vec<SectionView>,
+    pub answers: Vec<AnswerView>,
+}
+
+pub async fn view(state: &AppState, user: &CurrentUser, id: i32) -> Result<AttemptView, AppError> {
+    let a = own_attempt(state, user, id).await?;
+    view_of(state, a).await
+}
+
+pub async fn view_of(state: &AppState, a: attempt::Model) -> Result<AttemptView, AppError> {
+    let facts = paper_facts(state, a.paper_id).await?;
+    let f = form_facts(state, &a).await?;
+    let answers = store::answers_of(&state.db, a.id)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let shape = usize::try_from(row.item).ok().and_then(|i| f.shapes.get(i));
+            let response = row
+                .response
+                .as_deref()
+                .and_then(|j| serde_json::from_str::<Response>(j).ok())
+                .and_then(|r| shape.and_then(|s| domain::to_display(s, &r)));
+            AnswerView {
+                item: row.item + 1,
+                response,
+                seq: row.seq,
+                flagged: row.flagged,
+            }
+        })
+        .collect();
+    let now = state.now_ms();
+    Ok(AttemptView {
+        id: a.id,
+        paper_id: a.paper_id,
+        title: facts.paper.title.clone(),
+        status: a.status.clone(),
+        navigation: facts.spec.navigation,
+        position: a.position + 1,
+        item_count: a.item_count,
+        started_ms: a.started_ms,
+        deadline_ms: a.deadline_ms,
+        remaining_seconds: if a.status == IN_PROGRESS {
+            domain::remaining_seconds(now, a.deadline_ms)
+        } else {
+            0
+        },
+        submitted_ms: a.submitted_ms,
+        sections: form_view(&facts.spec.blueprint, &f.form, &facts.content),
+        answers,
+    })
+}
+
+/// One line of the invigilation board.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BoardRow {
+    pub attempt_id: i32,
+    pub candidate_id: i32,
+    pub full_name: String,
+    pub username: String,
+    pub status: String,
+    pub answered: i32,
+    pub item_count: i32,
+    pub started_ms: i64,
+    pub deadline_ms: i64,
+    pub remaining_seconds: i64,
+    pub last_save_ms: Option<i64>,
+    /// Seconds since the last save while in progress: a long gap may be a
+    /// lost connection.
+    pub gap_seconds: Option<i64>,
+    pub extra_minutes_added: i64,
+    pub submit_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Board {
+    pub paper_id: i32,
+    pub title: String,
+    pub approved: usize,
+    pub started: usize,
+    pub submitted: usize,
+    pub rows: Vec<BoardRow>,
+}
+
+/// Personnel of the owning unit (and administrators) on invigilation duty.
+async fn invigilated_paper(
+    state: &AppState,
+    user: &CurrentUser,
+    paper_id: i32,
+) -> Result<paper::Model, AppError> {
+    user.require(&[Role::Personnel, Role::Admin])?;
+    let (p, _) = crate::exams::service::paper_for(state, user, paper_id).await?;
+    Ok(p)
+}
+
+pub async fn board(state: &AppState, user: &CurrentUser, paper_id: i32) -> Result<Board, AppError> {
+    let p = invigilated_paper(state, user, paper_id).await?;
+    let now = state.now_ms();
+    let attempts = store::attempts_of_paper(&state.db, p.id).await?;
+    let mut answered: HashMap<i32, i32> = HashMap::new();
+    for row in store::answers_of_paper(&state.db, p.id).await? {
+        if row.response.is_some() {
+            *answered.entry(row.attempt_id).or_default() += 1;
+        }
+    }
+    let (apps, _) = campaigns::store::list_applications(
+        &state.db,
+        p.campaign_id,
+        &campaigns::store::ApplicationFilter {
+            status: Some("approved".into()),
+            ..Default::default()
+        },
+        false,
+    )
+    .await?;
+    let names: HashMap<i32, (String, String)> = apps
+        .iter()
+        .map(|r| {
+            (
+                r.application.candidate_id,
+                (r.candidate.full_name.clone(), r.candidate.username.clone()),
+            )
+        })
+        .collect();
+    let rows = attempts
+        .iter()
+        .map(|a| {
+            let open = a.status == IN_PROGRESS;
+            let (full_name, username) = names.get(&a.candidate_id).cloned().unwrap_or_default();
+            BoardRow {
+                attempt_id: a.id,
+                candidate_id: a.candidate_id,
+                full_name,
+                username,
+                status: a.status.clone(),
+                answered: answered.get(&a.id).copied().unwrap_or(0),
+                item_count: a.item_count,
+                started_ms: a.started_ms,
+                deadline_ms: a.deadline_ms,
+                remaining_seconds: if open {
+                    domain::remaining_seconds(now, a.deadline_ms)
+                } else {
+                    0
+                },
+                last_save_ms: a.last_save_ms,
+                gap_seconds: open.then(|| (now - a.last_save_ms.unwrap_or(a.started_ms)) / 1000),
+                extra_minutes_added: a.extra_ms / 60_000,
+                submit_reason: a.submit_reason.clone(),
+            }
+        })
+        .collect();
+    Ok(Board {
+        paper_id: p.id,
+        title: p.title,
+        approved: apps.len(),
+        started: attempts.len(),
+        submitted: attempts.iter().filter(|a| a.status != IN_PROGRESS).count(),
+        rows,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ExtraTime {
+    pub minutes: i32,
+    pub reason: String,
+}
+
+/// Adds time for one candidate (a broken computer, a power cut), audited with
+/// the reason. The paper's close still caps the deadline.
+pub async fn add_time(
+    state: &AppState,
+    user: &CurrentUser,
+    attempt_id: i32,
+    input: &ExtraTime,
+) -> Result<attempt::Model, AppError> {
+    let a = store::find_attempt(&state.db, attempt_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let p = invigilated_paper(state, user, a.paper_id).await?;
+    if !(1..=120).contains(&input.minutes) {
+        return Err(AppError::invalid(
+            "minutes",
+            Text::key("attempts.extra_range"),
+        ));
+    }
+    let reason = input.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            Text::key("attempts.reason_required"),
+        ));
+    }
+    let app = campaigns::store::find_application(&state.db, a.application_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let extra_ms = a.extra_ms + i64::from(input.minutes) * 60_000;
+    let deadline = domain::deadline(
+        a.started_ms,
+        p.time_limit_minutes,
+        app.extra_minutes,
+        extra_ms,
+        p.closes_ms,
+    );
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    if !store::add_extra(&txn, a.id, extra_ms, deadline).await? {
+        return Err(conflict("attempts.already_submitted"));
+    }
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry::new("attempt_extra_time", format!("attempt {}", a.id)).detail(format!(
+            "+{} min (deadline {}): {reason}",
+            input.minutes,
+            crate::clock::format_ms(deadline)
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    store::find_attempt(&state.db, a.id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Attempt id, item (1-based) and stored sequence of every answer of a paper:
+/// how the load generator checks that every acknowledged save is stored.
+pub async fn stored_seqs(
+    state: &AppState,
+    user: &CurrentUser,
+    paper_id: i32,
+) -> Result<Vec<[i64; 3]>, AppError> {
+    invigilated_paper(state, user, paper_id).await?;
+    Ok(store::answers_of_paper(&state.db, paper_id)
+        .await?
+        .into_iter()
+        .map(|a| [i64::from(a.attempt_id), i64::from(a.item + 1), a.seq])
+        .collect())
+}
+
+/// Items with no stored response, and flagged items (1-based): what the
+/// confirmation page lists before submitting.
+pub fn unanswered_and_flagged(v: &AttemptView) -> (Vec<i32>, Vec<i32>) {
+    let answered: std::collections::HashSet<i32> = v
+        .answers
+        .iter()
+        .filter(|a| a.response.is_some())
+        .map(|a| a.item)
+        .collect();
+    let unanswered = (1..=v.item_count)
+        .filter(|i| !answered.contains(i))
+        .collect();
+    let flagged = v
+        .answers
+        .iter()
+        .filter(|a| a.flagged)
+        .map(|a| a.item)
+        .collect();
+    (unanswered, flagged)
+}
+
+/// The kind of an item, for pages that render the answer controls.
+pub fn kind_of(v: &AttemptView, item: i32) -> Option<Kind> {
+    v.sections
+        .iter()
+        .flat_map(|s| s.items.iter())
+        .find(|i| i32::try_from(i.number).ok() == Some(item))
+        .and_then(|i| Kind::parse(&i.question.kind))
+}
