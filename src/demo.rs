@@ -401,6 +401,19 @@ async fn load_paper(state: &AppState) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("demo paper: {e}"))?;
     let board = act_as(state, "demo.board1").await?;
+    // Open from now for a week, so demo.candidate can sit it right away.
+    let now = state.now_ms();
+    let edit = papers::PaperEdit {
+        title: paper.title.clone(),
+        spec: papers::spec_of(&paper).map_err(|e| anyhow::anyhow!("demo paper: {e}"))?,
+        time_limit_minutes: paper.time_limit_minutes,
+        opens_ms: now,
+        closes_ms: now + 7 * 86_400_000,
+        grace_seconds: paper.grace_seconds,
+    };
+    let paper = papers::save(state, &board, paper.id, &edit)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo paper: {e}"))?;
     papers::publish(state, &board, paper.id)
         .await
         .map_err(|e| anyhow::anyhow!("demo paper: {e}"))?;
