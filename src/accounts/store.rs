@@ -220,11 +220,13 @@ pub async fn find_session(
     db: &impl ConnectionTrait,
     sid: &str,
 ) -> Result<Option<(session::Model, user::Model)>, DbErr> {
-    let Some(s) = session::Entity::find_by_id(sid.to_owned()).one(db).await? else {
-        return Ok(None);
-    };
-    let u = user::Entity::find_by_id(s.user_id).one(db).await?;
-    Ok(u.map(|u| (s, u)))
+    // One query with a join: this runs on every authenticated request,
+    // autosaves included.
+    let found = session::Entity::find_by_id(sid.to_owned())
+        .find_also_related(user::Entity)
+        .one(db)
+        .await?;
+    Ok(found.and_then(|(s, u)| u.map(|u| (s, u))))
 }
 
 pub async fn touch_session(db: &impl ConnectionTrait, sid: &str, now_ms: i64) -> Result<(), DbErr> {
