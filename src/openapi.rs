@@ -3,7 +3,7 @@
 use axum::response::IntoResponse;
 use utoipa::OpenApi;
 
-use crate::{accounts, attempts, audit, banks, org_units};
+use crate::{accounts, attempts, audit, banks, grading, org_units};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -45,8 +45,14 @@ use crate::{accounts, attempts, audit, banks, org_units};
         attempts::api::board,
         attempts::api::extra_time,
         attempts::api::answer_seqs,
+        grading::api::grade,
+        grading::api::statistics,
+        grading::api::results,
+        grading::api::tie_decision,
+        grading::api::release,
+        grading::api::mine,
     ),
-    tags((name = "accounts"), (name = "org units"), (name = "audit"), (name = "banks"), (name = "attempts"))
+    tags((name = "accounts"), (name = "org units"), (name = "audit"), (name = "banks"), (name = "attempts"), (name = "grading"))
 )]
 pub struct ApiDoc;
 

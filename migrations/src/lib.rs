@@ -8,6 +8,7 @@ mod m0002_banks;
 mod m0004_campaigns;
 mod m0005_forms;
 mod m0006_attempts;
+mod m0007_grading;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_campaigns::Migration),
             Box::new(m0005_forms::Migration),
             Box::new(m0006_attempts::Migration),
+            Box::new(m0007_grading::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod audit;
 mod campaigns;
 mod cli;
 mod demo;
+mod grading;
 mod org_units;
 mod papers;
 mod platform;
