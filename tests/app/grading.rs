@@ -357,3 +357,88 @@ async fn a_tie_at_the_last_place_waits_for_the_heads_recorded_decision() {
         .json();
     assert!(audit.to_string().contains("12/QĐ"), "{audit}");
 }
+
+#[tokio::test]
+async fn owners_see_the_ranking_page_exports_and_item_statistics_with_a_histogram() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = exam_day(&app).await;
+    sit(&app, "demo.candidate", paper, 1..=120, 0).await;
+    sit(&app, "thisinh01@example.vn", paper, 1..=90, 1).await;
+    sit(&app, "thisinh03@example.vn", paper, 1..=40, 2).await;
+    let hr = personnel(&app).await;
+    hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+
+    let stats = hr.get(&format!("/api/papers/{paper}/statistics")).await;
+    assert_eq!(stats.status, StatusCode::OK, "{}", stats.text());
+    let stats = stats.json();
+    assert_eq!(stats["test"]["attempts"], 3);
+    assert_eq!(stats["test"]["max_score"], 120.0);
+    assert!(stats["items"].as_array().unwrap().len() >= 120);
+    let counted: u64 = stats["histogram"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, 3);
+
+    let page = hr.get(&format!("/papers/{paper}/statistics")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(
+        html.contains("<svg"),
+        "the histogram is drawn on the server"
+    );
+    assert!(
+        !html.contains("style="),
+        "no inline styles: the CSP forbids them"
+    );
+    assert!(html.contains("/banks/"), "items link to their questions");
+
+    let page = hr.get(&format!("/campaigns/{campaign}/results")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("<svg") && !html.contains("style="));
+    assert!(html.contains("thisinh01@example.vn") && html.contains("PC-01"));
+
+    let csv = hr.get(&format!("/campaigns/{campaign}/results.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.text();
+    assert!(text.starts_with("position,application,full_name"), "{text}");
+    assert!(text.contains("round_1/general_knowledge"));
+    assert!(text.contains("thisinh03@example.vn"));
+    let xlsx = hr.get(&format!("/campaigns/{campaign}/results.xlsx")).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.body.starts_with(b"PK"), "an XLSX is a zip");
+}
+
+#[tokio::test]
+async fn after_release_a_candidate_sees_their_rank_when_the_paper_allows_it() {
+    use merit::exams::entity::paper as paper_entity;
+    let app = TestApp::new().await;
+    let (campaign, paper) = exam_day(&app).await;
+    one_place_and_manual_ties(&app, campaign).await;
+    let p = paper_entity::Entity::find_by_id(paper as i32)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut spec: merit::exams::paper::PaperSpec = serde_json::from_str(&p.spec).unwrap();
+    spec.release = merit::exams::paper::ReleasePolicy::ScoresAndRank;
+    let mut active: paper_entity::ActiveModel = p.into();
+    active.spec = Set(serde_json::to_string(&spec).unwrap());
+    active.update(&app.state.db).await.unwrap();
+    sit(&app, "demo.candidate", paper, 1..=120, 0).await;
+    let hr = personnel(&app).await;
+    hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+    hr.post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    let me = app.api_login("demo.candidate", DEMO_PASSWORD).await;
+    let mine = me.get("/api/results").await.json();
+    assert_eq!(mine[0]["rank"], 1, "{mine}");
+    assert_eq!(mine[0]["selected"], true);
+    let page = me.get("/results").await.text();
+    assert!(page.contains(&mine[0]["campaign_title"].as_str().unwrap().to_owned()));
+}
