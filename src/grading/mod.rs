@@ -1,6 +1,7 @@
 //! Grading, rankings and item statistics.
 
 pub mod api;
+pub mod bench;
 pub mod entity;
 pub mod export;
 pub mod grade;

@@ -36,6 +36,9 @@ pub fn rules_of(c: &campaign::Model) -> Result<RuleSet, AppError> {
         .ok_or_else(|| internal(format!("campaign {}: the rule set does not parse", c.id)))
 }
 
+/// Attempts whose answers are read in one query.
+const ANSWER_BATCH: usize = 5_000;
+
 /// What a grading pass did.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GradeRun {
@@ -106,7 +109,6 @@ pub async fn grade_paper(
                 .map_err(|e| internal(format!("form {}: {e}", f.id)))
         })
         .collect::<Result<_, _>>()?;
-    let answers = store::submitted_answers(db, p.id).await?;
     let previous: HashMap<i32, String> = store::grade_sections_of_paper(db, p.id)
         .await?
         .into_iter()
@@ -122,7 +124,16 @@ pub async fn grade_paper(
     let mut rows = Vec::with_capacity(attempts.len());
     let mut next = 0;
     let mut responses: Vec<Option<Response>> = Vec::new();
-    for a in &attempts {
+    let mut answers = Vec::new();
+    let mut loaded_until = 0;
+    for (k, a) in attempts.iter().enumerate() {
+        // Answers a slice of attempts at a time: bounded memory at 100,000 attempts.
+        if k == loaded_until {
+            loaded_until = (k + ANSWER_BATCH).min(attempts.len());
+            let last = attempts[loaded_until - 1].id;
+            answers = store::submitted_answers(db, p.id, a.id..=last).await?;
+            next = 0;
+        }
         let form = forms
             .get(&a.form_id)
             .ok_or_else(|| internal(format!("attempt {} has no form {}", a.id, a.form_id)))?;

@@ -19,6 +19,7 @@ const CHUNK: usize = 1000;
 pub async fn submitted_answers(
     db: &impl ConnectionTrait,
     paper_id: i32,
+    attempt_ids: std::ops::RangeInclusive<i32>,
 ) -> Result<Vec<(i32, i32, Option<String>)>, DbErr> {
     let ids = Query::select()
         .column(attempt::Column::Id)
@@ -31,6 +32,7 @@ pub async fn submitted_answers(
         .column(answer::Column::AttemptId)
         .column(answer::Column::Item)
         .column(answer::Column::Response)
+        .filter(answer::Column::AttemptId.between(*attempt_ids.start(), *attempt_ids.end()))
         .filter(answer::Column::AttemptId.in_subquery(ids))
         .filter(answer::Column::Response.is_not_null())
         .order_by_asc(answer::Column::AttemptId)
