@@ -50,6 +50,15 @@ pub enum Command {
     Bank(BankCommand),
     /// Load-test a running server as exam-day candidates (see README, performance).
     Loadtest(crate::loadtest::LoadtestArgs),
+    /// Time the heavy batch work on synthetic data (see README, performance).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Grade, rank and analyse N synthetic attempts in a scratch SQLite database.
+    Grading(crate::grading::bench::GradingBenchArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -189,6 +198,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => user(&url, cmd).await,
         Command::Bank(cmd) => bank(&url, cmd).await,
         Command::Loadtest(args) => crate::loadtest::run(args).await,
+        Command::Bench(BenchCommand::Grading(args)) => crate::grading::bench::run(args).await,
     }
 }
 

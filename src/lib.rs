@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(campaigns::router())
         .merge(exams::router())
         .merge(attempts::router())
+        .merge(grading::router())
         .merge(loadtest::fixture::router())
         .merge(banks::router())
         .merge(audit::routes::router())

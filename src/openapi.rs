@@ -3,7 +3,7 @@
 use axum::response::IntoResponse;
 use utoipa::OpenApi;
 
-use crate::{accounts, attempts, audit, banks, campaigns, exams, org_units, plans, staff};
+use crate::{accounts, attempts, audit, banks, campaigns, exams, grading, org_units, plans, staff};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -91,8 +91,14 @@ use crate::{accounts, attempts, audit, banks, campaigns, exams, org_units, plans
         attempts::api::board,
         attempts::api::extra_time,
         attempts::api::answer_seqs,
+        grading::api::grade,
+        grading::api::statistics,
+        grading::api::results,
+        grading::api::tie_decision,
+        grading::api::release,
+        grading::api::mine,
     ),
-    tags((name = "accounts"), (name = "org units"), (name = "audit"), (name = "banks"), (name = "campaigns"), (name = "papers"), (name = "attempts"), (name = "staff"), (name = "plans"))
+    tags((name = "accounts"), (name = "org units"), (name = "audit"), (name = "banks"), (name = "campaigns"), (name = "papers"), (name = "attempts"), (name = "grading"), (name = "staff"), (name = "plans"))
 )]
 pub struct ApiDoc;
 

@@ -9,6 +9,7 @@ mod m0003_staff;
 mod m0004_campaigns;
 mod m0005_forms;
 mod m0006_attempts;
+mod m0007_grading;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_campaigns::Migration),
             Box::new(m0005_forms::Migration),
             Box::new(m0006_attempts::Migration),
+            Box::new(m0007_grading::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod banks;
 mod campaigns;
 mod cli;
 mod demo;
+mod grading;
 mod org_units;
 mod papers;
 mod platform;

@@ -1,0 +1,107 @@
+//! JSON API for grading, results, releases and item statistics.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::service::{self, CampaignResults, GradeRun, OwnResult, PaperStatistics};
+use crate::state::AppState;
+use crate::web::{AppError, AuthUser, Json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/papers/{id}/grade", post(grade))
+        .route("/api/papers/{id}/statistics", get(statistics))
+        .route("/api/campaigns/{id}/results", get(results))
+        .route(
+            "/api/campaigns/{id}/positions/{position}/tie-decision",
+            post(tie_decision),
+        )
+        .route("/api/campaigns/{id}/release", post(release))
+        .route("/api/results", get(mine))
+}
+
+#[utoipa::path(post, path = "/api/papers/{id}/grade", tag = "grading", params(("id" = i32, Path)),
+    responses((status = 200, body = GradeRun, description = "every submitted attempt graded again from its answers and the pinned keys"), (status = 404), (status = 422)))]
+pub async fn grade(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<axum::Json<GradeRun>, AppError> {
+    Ok(axum::Json(
+        service::grade_paper_for(&state, &user, id).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/papers/{id}/statistics", tag = "grading", params(("id" = i32, Path)),
+    responses((status = 200, body = PaperStatistics), (status = 404)))]
+pub async fn statistics(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<axum::Json<PaperStatistics>, AppError> {
+    let (p, _) = crate::exams::service::paper_for(&state, &user, id).await?;
+    Ok(axum::Json(service::statistics_of(&state.db, &p).await?))
+}
+
+#[utoipa::path(get, path = "/api/campaigns/{id}/results", tag = "grading", params(("id" = i32, Path)),
+    responses((status = 200, body = CampaignResults, description = "rankings per position; personnel of the owning unit subtree only"), (status = 404)))]
+pub async fn results(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<axum::Json<CampaignResults>, AppError> {
+    Ok(axum::Json(service::results_for(&state, &user, id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TieDecisionInput {
+    /// The tied applications, first preferred.
+    pub application_ids: Vec<i32>,
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/campaigns/{id}/positions/{position}/tie-decision", tag = "grading",
+    params(("id" = i32, Path), ("position" = i32, Path)), request_body = TieDecisionInput,
+    responses((status = 204, description = "recorded and audited"), (status = 404), (status = 422)))]
+pub async fn tie_decision(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path((id, position)): Path<(i32, i32)>,
+    Json(input): Json<TieDecisionInput>,
+) -> Result<impl IntoResponse, AppError> {
+    service::decide_tie(
+        &state,
+        &user,
+        id,
+        position,
+        &input.application_ids,
+        &input.reason,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/campaigns/{id}/release", tag = "grading", params(("id" = i32, Path)),
+    responses((status = 204, description = "candidates now see their own results"), (status = 404), (status = 409)))]
+pub async fn release(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<impl IntoResponse, AppError> {
+    service::release(&state, &user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/results", tag = "grading",
+    responses((status = 200, body = [OwnResult], description = "the candidate's own results, released campaigns only")))]
+pub async fn mine(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<axum::Json<Vec<OwnResult>>, AppError> {
+    Ok(axum::Json(service::own_results(&state, &user).await?))
+}

@@ -1,0 +1,107 @@
+//! Results as CSV and XLSX: one row per candidate and position, the same
+//! columns as the personnel page.
+
+use super::service::{CampaignResults, fmt2};
+
+fn header(r: &CampaignResults) -> Vec<String> {
+    let mut h: Vec<String> = ["position", "application", "full_name", "username"]
+        .map(str::to_owned)
+        .to_vec();
+    h.extend(
+        r.columns
+            .iter()
+            .map(|c| format!("{}/{}", c.round, c.section)),
+    );
+    h.extend(
+        [
+            "priority",
+            "priority_points",
+            "score",
+            "total",
+            "rank",
+            "standing",
+            "reason",
+        ]
+        .map(str::to_owned),
+    );
+    h
+}
+
+/// Each row as cells; numbers as numbers where the sheet wants them.
+fn rows(r: &CampaignResults) -> Vec<Vec<Cell>> {
+    let mut out = Vec::new();
+    for p in &r.positions {
+        for row in &p.rows {
+            let mut cells = vec![
+                Cell::Text(p.code.clone()),
+                Cell::Number(f64::from(row.application_id)),
+                Cell::Text(row.full_name.clone()),
+                Cell::Text(row.username.clone()),
+            ];
+            cells.extend(
+                row.sections
+                    .iter()
+                    .map(|s| s.map_or(Cell::Empty, Cell::Number)),
+            );
+            cells.push(Cell::Text(row.priority_categories.join(" ")));
+            cells.push(Cell::Number(row.priority_points));
+            cells.push(Cell::Number(row.score));
+            cells.push(Cell::Number(row.total));
+            cells.push(row.rank.map_or(Cell::Empty, |k| Cell::Number(f64::from(k))));
+            cells.push(Cell::Text(
+                serde_json::to_value(row.standing)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            ));
+            cells.push(Cell::Text(row.reason.clone()));
+            out.push(cells);
+        }
+    }
+    out
+}
+
+enum Cell {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+pub fn csv(r: &CampaignResults) -> Result<String, String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header(r)).map_err(|e| e.to_string())?;
+    for row in rows(r) {
+        w.write_record(row.iter().map(|c| match c {
+            Cell::Text(t) => t.clone(),
+            Cell::Number(n) => fmt2(*n),
+            Cell::Empty => String::new(),
+        }))
+        .map_err(|e| e.to_string())?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
+pub fn xlsx(r: &CampaignResults) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in header(r).iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (i, row) in rows(r).iter().enumerate() {
+        let at = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        for (c, cell) in row.iter().enumerate() {
+            match cell {
+                Cell::Text(t) => {
+                    sheet.write_string(at, c as u16, t)?;
+                }
+                Cell::Number(n) => {
+                    sheet.write_number(at, c as u16, *n)?;
+                }
+                Cell::Empty => {}
+            }
+        }
+    }
+    book.save_to_buffer()
+}

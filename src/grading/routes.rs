@@ -1,0 +1,246 @@
+//! HTML pages: the personnel's results and rankings with exports, tie
+//! decisions and release; the candidate's own results; a paper's item
+//! statistics with its histogram.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::item_analysis::{HistogramLabels, ItemFlag, histogram_svg};
+use super::ranking::Standing;
+use super::service::{self, CampaignResults, OwnResult, PaperStatistics, fmt2};
+use crate::state::AppState;
+use crate::web::{AppError, AuthUser, Form, Page, Shell, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/papers/{id}/grade", post(grade))
+        .route("/papers/{id}/statistics", get(statistics))
+        .route("/campaigns/{id}/results", get(results))
+        .route("/campaigns/{id}/results.csv", get(results_csv))
+        .route("/campaigns/{id}/results.xlsx", get(results_xlsx))
+        .route("/campaigns/{id}/release", post(release))
+        .route(
+            "/campaigns/{id}/positions/{position}/tie-decision",
+            post(tie_decision),
+        )
+        .route("/results", get(mine))
+}
+
+async fn grade(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    service::grade_paper_for(&state, &user, id).await?;
+    Ok(Redirect::to(&format!("/papers/{id}/statistics")).into_response())
+}
+
+fn svg(s: &Shell, id: &str, bins: &[super::item_analysis::Bin]) -> String {
+    let (title, desc, x, y) = (
+        s.tr.t("grading.histogram"),
+        s.tr.t("grading.histogram_desc"),
+        s.tr.t("grading.score"),
+        s.tr.t("grading.count"),
+    );
+    histogram_svg(
+        bins,
+        &HistogramLabels {
+            id,
+            title: &title,
+            description: &desc,
+            x_axis: &x,
+            y_axis: &y,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "grading/statistics.html")]
+struct StatisticsPage {
+    s: Shell,
+    st: PaperStatistics,
+    chart: String,
+}
+
+impl StatisticsPage {
+    fn num(&self, x: &Option<f64>) -> String {
+        x.map(fmt2).unwrap_or_else(|| "—".into())
+    }
+
+    fn flag(&self, f: &ItemFlag) -> String {
+        self.s.tr.t(match f {
+            ItemFlag::NegativeDiscrimination => "grading.flag_negative_discrimination",
+            ItemFlag::TooHard => "grading.flag_too_hard",
+            ItemFlag::TooEasy => "grading.flag_too_easy",
+        })
+    }
+}
+
+async fn statistics(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<impl IntoResponse, AppError> {
+    let (p, _) = crate::exams::service::paper_for(&state, &user, id).await?;
+    let st = service::statistics_of(&state.db, &p).await?;
+    let chart = svg(&s, "paper-histogram", &st.histogram);
+    render(StatisticsPage { s, st, chart })
+}
+
+#[derive(Template)]
+#[template(path = "grading/results.html")]
+struct ResultsPage {
+    s: Shell,
+    r: CampaignResults,
+    chart: String,
+}
+
+impl ResultsPage {
+    fn num(&self, x: &Option<f64>) -> String {
+        x.map(fmt2).unwrap_or_else(|| "—".into())
+    }
+
+    fn f(&self, x: &f64) -> String {
+        fmt2(*x)
+    }
+
+    fn standing(&self, st: &Standing) -> String {
+        self.s.tr.t(match st {
+            Standing::Selected => "results.standing_selected",
+            Standing::NotSelected => "results.standing_not_selected",
+            Standing::AwaitingTieDecision => "results.standing_awaiting_tie_decision",
+            Standing::Failed => "results.standing_failed",
+        })
+    }
+
+    fn tie_text(&self, ids: &[i32], places: &Option<u32>) -> String {
+        self.s
+            .tr
+            .t("results.unresolved_tie")
+            .replace("{places}", &places.unwrap_or(0).to_string())
+            .replace("{ids}", &self.ids(ids))
+    }
+
+    fn ids(&self, ids: &[i32]) -> String {
+        ids.iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+async fn results(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<impl IntoResponse, AppError> {
+    let r = service::results_for(&state, &user, id).await?;
+    let chart = svg(&s, "results-histogram", &r.histogram);
+    render(ResultsPage { s, r, chart })
+}
+
+async fn results_csv(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let r = service::results_for(&state, &user, id).await?;
+    let body = super::export::csv(&r).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"results-{id}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+async fn results_xlsx(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let r = service::results_for(&state, &user, id).await?;
+    let body = super::export::xlsx(&r).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"results-{id}.xlsx\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+async fn release(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    service::release(&state, &user, id).await?;
+    Ok(Redirect::to(&format!("/campaigns/{id}/results")).into_response())
+}
+
+#[derive(Deserialize)]
+struct TieForm {
+    order: String,
+    reason: String,
+}
+
+async fn tie_decision(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path((id, position)): Path<(i32, i32)>,
+    Form(form): Form<TieForm>,
+) -> Result<Response, AppError> {
+    let ids: Vec<i32> = form
+        .order
+        .split([',', ' '])
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    service::decide_tie(&state, &user, id, position, &ids, &form.reason).await?;
+    Ok(Redirect::to(&format!("/campaigns/{id}/results")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "grading/mine.html")]
+struct MinePage {
+    s: Shell,
+    results: Vec<OwnResult>,
+}
+
+impl MinePage {
+    fn num(&self, x: &Option<f64>) -> String {
+        x.map(fmt2).unwrap_or_else(|| "—".into())
+    }
+
+    fn f(&self, x: &f64) -> String {
+        fmt2(*x)
+    }
+}
+
+async fn mine(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+) -> Result<impl IntoResponse, AppError> {
+    let results = service::own_results(&state, &user).await?;
+    render(MinePage { s, results })
+}

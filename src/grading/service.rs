@@ -1,0 +1,867 @@
+//! Grading a paper's submitted attempts, rankings per campaign position, tie
+//! decisions, release, candidates' own results, and item statistics. Loads
+//! once, computes with the pure modules, writes in one transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use serde::Serialize;
+
+use super::grade::{self, GradedSection};
+use super::item_analysis::{self, Bin, ItemAnalysis};
+use super::ranking::{
+    self, CandidateResult, Failure, Gender, Ranking, SectionScore, Standing, TieBreakFacts,
+    TieDecision,
+};
+use super::store::{self, NewGrade};
+use crate::accounts::domain::Role;
+use crate::audit::{self, Actor, Entry};
+use crate::banks::model::Answer;
+use crate::banks::scoring::Response;
+use crate::campaigns::entity::{campaign, position};
+use crate::exams::entity::paper;
+use crate::exams::form::Form;
+use crate::exams::paper::ReleasePolicy;
+use crate::rules::model::{RuleSet, SectionRef};
+use crate::state::AppState;
+use crate::web::i18n::Text;
+use crate::web::{AppError, CurrentUser};
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{e}"))
+}
+
+pub fn rules_of(c: &campaign::Model) -> Result<RuleSet, AppError> {
+    crate::campaigns::rules::parse(&c.rule_set)
+        .ok_or_else(|| internal(format!("campaign {}: the rule set does not parse", c.id)))
+}
+
+/// Attempts whose answers are read in one query.
+const ANSWER_BATCH: usize = 5_000;
+
+/// What a grading pass did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GradeRun {
+    pub paper_id: i32,
+    pub graded: usize,
+    /// Attempts with essays still to mark.
+    pub needs_marking: usize,
+    /// Attempts whose scores differ from their previous grade.
+    pub changed: usize,
+}
+
+/// Grades every submitted attempt of `p` from its stored answers and the
+/// paper's pinned key versions, replacing earlier grades; a score that changes
+/// is audited. Safe to run again: the same answers and keys give the same grades.
+pub async fn grade_paper(
+    db: &DatabaseConnection,
+    p: &paper::Model,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<GradeRun, AppError> {
+    let spec = crate::exams::service::spec_of(p)?;
+    let c = crate::campaigns::store::find_campaign(db, p.campaign_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rules = rules_of(&c)?;
+    let round = usize::try_from(p.round - 1)
+        .ok()
+        .and_then(|i| rules.rounds.get(i));
+    let titles: Vec<String> = spec
+        .blueprint
+        .sections
+        .iter()
+        .map(|s| s.title.clone())
+        .collect();
+    let section_rules = grade::section_rules(round, &titles);
+
+    let ids: Vec<i32> = if spec.pool.is_empty() {
+        crate::exams::store::live_pool(db, &spec.blueprint)
+            .await?
+            .iter()
+            .map(|i| i.version_id as i32)
+            .collect()
+    } else {
+        spec.pool.clone()
+    };
+    let (pool, content) = crate::exams::store::frozen_pool(db, &ids).await?;
+    let banks: HashMap<i32, bool> = crate::banks::store::banks(db, None)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.ignore_diacritics))
+        .collect();
+    let keys: HashMap<i64, (&Answer, bool)> = pool
+        .iter()
+        .filter_map(|item| {
+            let q = content.get(&item.version_id)?;
+            let fold = banks.get(&item.bank_id).copied().unwrap_or(false);
+            Some((item.version_id, (&q.answer, fold)))
+        })
+        .collect();
+
+    let attempts = store::submitted_attempts(db, p.id).await?;
+    let forms: HashMap<i32, Form> = crate::exams::store::forms_of_paper(db, p.id)
+        .await?
+        .into_iter()
+        .map(|f| {
+            Form::decode(&f.data)
+                .map(|d| (f.id, d))
+                .map_err(|e| internal(format!("form {}: {e}", f.id)))
+        })
+        .collect::<Result<_, _>>()?;
+    let previous: HashMap<i32, String> = store::grade_sections_of_paper(db, p.id)
+        .await?
+        .into_iter()
+        .collect();
+
+    let mut run = GradeRun {
+        paper_id: p.id,
+        graded: 0,
+        needs_marking: 0,
+        changed: 0,
+    };
+    let mut changed = Vec::new();
+    let mut rows = Vec::with_capacity(attempts.len());
+    let mut next = 0;
+    let mut responses: Vec<Option<Response>> = Vec::new();
+    let mut answers = Vec::new();
+    let mut loaded_until = 0;
+    for (k, a) in attempts.iter().enumerate() {
+        // Answers a slice of attempts at a time: bounded memory at 100,000 attempts.
+        if k == loaded_until {
+            loaded_until = (k + ANSWER_BATCH).min(attempts.len());
+            let last = attempts[loaded_until - 1].id;
+            answers = store::submitted_answers(db, p.id, a.id..=last).await?;
+            next = 0;
+        }
+        let form = forms
+            .get(&a.form_id)
+            .ok_or_else(|| internal(format!("attempt {} has no form {}", a.id, a.form_id)))?;
+        responses.clear();
+        responses.resize(form.item_count(), None);
+        // Answers are ordered by attempt like `attempts`: walk both together.
+        while next < answers.len() && answers[next].0 < a.id {
+            next += 1;
+        }
+        while next < answers.len() && answers[next].0 == a.id {
+            let (_, item, json) = &answers[next];
+            if let (Some(slot), Some(json)) = (
+                usize::try_from(*item)
+                    .ok()
+                    .and_then(|i| responses.get_mut(i)),
+                json.as_deref(),
+            ) {
+                // Stored in the question's original option order: scored as is.
+                *slot = serde_json::from_str(json).ok();
+            }
+            next += 1;
+        }
+        let g = grade::grade(form, &responses, |v| keys.get(&v).copied(), &section_rules);
+        let sections = serde_json::to_string(&g.sections).map_err(internal)?;
+        let items: Vec<(i64, f64, Option<f64>)> = form
+            .sections
+            .iter()
+            .flat_map(|s| s.items.iter())
+            .zip(g.fractions.iter().copied())
+            .map(|(i, f)| (i.version_id, i.points, f))
+            .collect();
+        let needs = g.needs_marking();
+        run.graded += 1;
+        if needs {
+            run.needs_marking += 1;
+        }
+        match previous.get(&a.id) {
+            Some(old) if *old != sections => {
+                run.changed += 1;
+                changed
+                    .push(serde_json::json!({"attempt": a.id, "before": old, "after": sections}));
+            }
+            _ => {}
+        }
+        rows.push(NewGrade {
+            attempt_id: a.id,
+            paper_id: p.id,
+            application_id: a.application_id,
+            candidate_id: a.candidate_id,
+            status: if needs { "needs_marking" } else { "graded" },
+            sections,
+            items: serde_json::to_string(&items).map_err(internal)?,
+        });
+    }
+    let txn = db.begin().await?;
+    store::replace_grades(&txn, p.id, rows, now_ms).await?;
+    let detail = serde_json::json!({
+        "graded": run.graded,
+        "needs_marking": run.needs_marking,
+        "changed": changed,
+    });
+    audit::record(
+        &txn,
+        now_ms,
+        actor,
+        Entry::new("paper_graded", format!("paper {}", p.id)).detail(detail.to_string()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(run)
+}
+
+fn actor_of(user: &CurrentUser) -> Actor {
+    Actor {
+        id: Some(user.id),
+        name: user.username.clone(),
+        client_addr: user.client_addr.clone(),
+    }
+}
+
+/// Grades a paper for a member of staff who may manage or edit it.
+pub async fn grade_paper_for(
+    state: &AppState,
+    user: &CurrentUser,
+    paper_id: i32,
+) -> Result<GradeRun, AppError> {
+    let (p, _) = crate::exams::service::paper_for(state, user, paper_id).await?;
+    if p.status == "draft" {
+        return Err(AppError::invalid(
+            "paper",
+            Text::key("grading.paper_not_published"),
+        ));
+    }
+    grade_paper(&state.db, &p, &actor_of(user), state.now_ms()).await
+}
+
+/// A rule-set section as a column of the results table.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Column {
+    pub round: String,
+    pub section: String,
+    pub title: String,
+    pub max_points: f64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResultRow {
+    pub application_id: i32,
+    pub candidate_id: i32,
+    pub full_name: String,
+    pub username: String,
+    /// Per column, scaled to the section's maximum; None when absent or exempt.
+    pub sections: Vec<Option<f64>>,
+    pub priority_categories: Vec<String>,
+    pub priority_points: f64,
+    pub score: f64,
+    pub total: f64,
+    pub rank: Option<u32>,
+    /// `selected`, `not_selected`, `awaiting_tie_decision` or `failed`.
+    #[schema(value_type = String)]
+    pub standing: Standing,
+    pub passed: bool,
+    /// Why the candidate passed or failed, in the page's language.
+    pub reason: String,
+    #[schema(value_type = Vec<Object>)]
+    pub failures: Vec<Failure>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PositionResults {
+    pub position_id: i32,
+    pub code: String,
+    pub title: String,
+    pub quota: i32,
+    pub rows: Vec<ResultRow>,
+    /// Application ids tied for the last places, waiting for a decision.
+    pub unresolved_tie: Option<Vec<i32>>,
+    pub tie_places: Option<u32>,
+    #[schema(value_type = Vec<Object>)]
+    pub warnings: Vec<ranking::Warning>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CampaignResults {
+    pub campaign_id: i32,
+    pub title: String,
+    pub columns: Vec<Column>,
+    pub positions: Vec<PositionResults>,
+    pub released_ms: Option<i64>,
+    /// Papers with attempts not graded yet, or essays to mark.
+    pub ungraded_papers: Vec<i32>,
+    #[schema(value_type = Vec<Object>)]
+    pub histogram: Vec<Bin>,
+    pub histogram_max: f64,
+}
+
+/// Why a candidate passed or failed, for people.
+pub fn reason_text(entry: &ranking::RankedCandidate, rules: &RuleSet, lang: &str) -> Text {
+    let title = |round: &str, section: &str| {
+        rules
+            .section(round, section)
+            .map(|s| s.title.get(lang).to_owned())
+            .unwrap_or_else(|| section.to_owned())
+    };
+    match entry.failures.first() {
+        None => Text::key("results.reason_passed"),
+        Some(Failure::Absent { round, section }) => {
+            Text::key("results.reason_absent").with("section", title(round, section))
+        }
+        Some(Failure::BelowSectionPassMark {
+            round,
+            section,
+            score,
+            pass_mark,
+        }) => Text::key("results.reason_below_section")
+            .with("section", title(round, section))
+            .with("score", fmt2(*score))
+            .with("pass_mark", fmt2(*pass_mark)),
+        Some(Failure::BelowTotalPassMark {
+            score, pass_mark, ..
+        }) => Text::key("results.reason_below_total")
+            .with("score", fmt2(*score))
+            .with("pass_mark", fmt2(*pass_mark)),
+    }
+}
+
+pub fn fmt2(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Everything a ranking needs about a campaign, loaded once.
+pub struct RankingInput {
+    pub rules: RuleSet,
+    pub positions: Vec<position::Model>,
+    pub candidates: BTreeMap<i32, Vec<CandidateResult>>,
+    pub people: HashMap<i32, (i32, String, String)>,
+    pub decisions: HashMap<i32, Vec<TieDecision>>,
+    pub ungraded_papers: Vec<i32>,
+    pub papers: Vec<paper::Model>,
+}
+
+pub async fn ranking_input(
+    db: &DatabaseConnection,
+    c: &campaign::Model,
+) -> Result<RankingInput, AppError> {
+    let rules = rules_of(c)?;
+    let positions = crate::campaigns::store::positions(db, c.id).await?;
+    let papers: Vec<paper::Model> = crate::exams::store::papers_of_campaign(db, c.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.status == "published")
+        .collect();
+    let paper_ids: Vec<i32> = papers.iter().map(|p| p.id).collect();
+    let grades = store::grades_of_papers(db, &paper_ids).await?;
+    let mut ungraded_papers = Vec::new();
+    for p in &papers {
+        let submitted = store::submitted_attempts(db, p.id).await?.len();
+        let graded = grades
+            .iter()
+            .filter(|g| g.paper_id == p.id && g.status == "graded")
+            .count();
+        if submitted != graded {
+            ungraded_papers.push(p.id);
+        }
+    }
+    let mut sections_of: HashMap<i32, Vec<SectionScore>> = HashMap::new();
+    for g in &grades {
+        let sections: Vec<GradedSection> = serde_json::from_str(&g.sections).map_err(internal)?;
+        let out = sections_of.entry(g.application_id).or_default();
+        for s in sections
+            .into_iter()
+            .filter(|s| s.scaled_max > 0.0 && s.pending == 0)
+        {
+            out.push(SectionScore {
+                round: s.round,
+                section: s.section,
+                points: s.points,
+                max_points: s.max_points,
+                correct: Some(s.correct),
+            });
+        }
+    }
+    let mut candidates: BTreeMap<i32, Vec<CandidateResult>> = BTreeMap::new();
+    let mut people = HashMap::new();
+    for (a, u) in store::approved_applications(db, c.id).await? {
+        let exemptions: Vec<String> = serde_json::from_str(&a.exemptions).unwrap_or_default();
+        let exemptions = exemptions
+            .iter()
+            .filter_map(|id| {
+                rules.rounds.iter().find_map(|r| {
+                    r.sections
+                        .iter()
+                        .any(|s| s.id == *id)
+                        .then(|| SectionRef::new(&r.id, id))
+                })
+            })
+            .collect();
+        let facts = TieBreakFacts {
+            date_of_birth: u.as_ref().and_then(|u| u.date_of_birth),
+            // Accounts do not record gender yet: that tie-break never decides.
+            gender: None::<Gender>,
+            ..Default::default()
+        };
+        candidates
+            .entry(a.position_id)
+            .or_default()
+            .push(CandidateResult {
+                application_id: i64::from(a.id),
+                sections: sections_of.remove(&a.id).unwrap_or_default(),
+                exemptions,
+                priority_categories: a.priority_category.iter().cloned().collect(),
+                facts,
+            });
+        people.insert(
+            a.id,
+            (
+                a.candidate_id,
+                u.as_ref().map(|u| u.full_name.clone()).unwrap_or_default(),
+                u.map(|u| u.username).unwrap_or_default(),
+            ),
+        );
+    }
+    let mut decisions: HashMap<i32, Vec<TieDecision>> = HashMap::new();
+    for d in store::tie_decisions(db, c.id).await? {
+        let ids: Vec<i64> = serde_json::from_str(&d.application_ids).unwrap_or_default();
+        decisions
+            .entry(d.position_id)
+            .or_default()
+            .push(TieDecision {
+                application_ids: ids,
+                reason: d.reason,
+            });
+    }
+    Ok(RankingInput {
+        rules,
+        positions,
+        candidates,
+        people,
+        decisions,
+        ungraded_papers,
+        papers,
+    })
+}
+
+pub fn columns(rules: &RuleSet, lang: &str) -> Vec<Column> {
+    rules
+        .rounds
+        .iter()
+        .flat_map(|r| {
+            r.sections.iter().map(|s| Column {
+                round: r.id.clone(),
+                section: s.id.clone(),
+                title: s.title.get(lang).to_owned(),
+                max_points: s.max_points,
+            })
+        })
+        .collect()
+}
+
+/// Ranks one position.
+pub fn rank_position(input: &RankingInput, p: &position::Model) -> Ranking {
+    ranking::rank(
+        &input.rules,
+        u32::try_from(p.quota).unwrap_or(0),
+        input.candidates.get(&p.id).map_or(&[], Vec::as_slice),
+        input.decisions.get(&p.id).map_or(&[], Vec::as_slice),
+    )
+}
+
+pub fn campaign_results(
+    c: &campaign::Model,
+    input: &RankingInput,
+    released_ms: Option<i64>,
+    locale: crate::web::i18n::Locale,
+) -> CampaignResults {
+    let lang = locale.code();
+    let cols = columns(&input.rules, lang);
+    let mut totals = Vec::new();
+    let positions = input
+        .positions
+        .iter()
+        .map(|p| {
+            let r = rank_position(input, p);
+            let rows = r
+                .entries
+                .iter()
+                .map(|e| {
+                    let id = i32::try_from(e.application_id).unwrap_or_default();
+                    let (candidate_id, full_name, username) =
+                        input.people.get(&id).cloned().unwrap_or_default();
+                    totals.push(e.total);
+                    ResultRow {
+                        application_id: id,
+                        candidate_id,
+                        full_name,
+                        username,
+                        sections: cols
+                            .iter()
+                            .map(|c| {
+                                e.sections
+                                    .iter()
+                                    .find(|s| s.round == c.round && s.section == c.section)
+                                    .and_then(|s| s.score)
+                            })
+                            .collect(),
+                        priority_categories: e.priority_categories.clone(),
+                        priority_points: e.priority_points,
+                        score: e.score,
+                        total: e.total,
+                        rank: e.rank,
+                        standing: e.standing,
+                        passed: e.passed,
+                        reason: reason_text(e, &input.rules, lang).render(locale),
+                        failures: e.failures.clone(),
+                    }
+                })
+                .collect();
+            PositionResults {
+                position_id: p.id,
+                code: p.code.clone(),
+                title: p.title.clone(),
+                quota: p.quota,
+                rows,
+                unresolved_tie: r.unresolved_tie.as_ref().map(|t| {
+                    t.application_ids
+                        .iter()
+                        .map(|i| i32::try_from(*i).unwrap_or_default())
+                        .collect()
+                }),
+                tie_places: r.unresolved_tie.as_ref().map(|t| t.places),
+                warnings: r.warnings,
+            }
+        })
+        .collect();
+    let histogram_max = input
+        .rules
+        .rounds
+        .iter()
+        .filter(|r| r.role == crate::rules::model::RoundRole::Counting)
+        .flat_map(|r| r.sections.iter().map(|s| s.max_points * s.weight))
+        .sum::<f64>()
+        .max(1.0);
+    CampaignResults {
+        campaign_id: c.id,
+        title: c.title.clone(),
+        columns: cols,
+        positions,
+        released_ms,
+        ungraded_papers: input.ungraded_papers.clone(),
+        histogram: item_analysis::histogram(&totals, 0.0, histogram_max, 20),
+        histogram_max,
+    }
+}
+
+/// The results of a campaign the user manages (404 otherwise).
+pub async fn results_for(
+    state: &AppState,
+    user: &CurrentUser,
+    campaign_id: i32,
+) -> Result<CampaignResults, AppError> {
+    let c = crate::campaigns::service::managed_campaign(state, user, campaign_id).await?;
+    let input = ranking_input(&state.db, &c).await?;
+    let released = store::release_of(&state.db, c.id)
+        .await?
+        .map(|r| r.released_ms);
+    Ok(campaign_results(&c, &input, released, user.locale))
+}
+
+/// Records the head of agency's order for a tie, with a reason (audited).
+pub async fn decide_tie(
+    state: &AppState,
+    user: &CurrentUser,
+    campaign_id: i32,
+    position_id: i32,
+    application_ids: &[i32],
+    reason: &str,
+) -> Result<(), AppError> {
+    let c = crate::campaigns::service::managed_campaign(state, user, campaign_id).await?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            Text::key("results.reason_required"),
+        ));
+    }
+    let input = ranking_input(&state.db, &c).await?;
+    let p = input
+        .positions
+        .iter()
+        .find(|p| p.id == position_id)
+        .ok_or(AppError::NotFound)?;
+    let tie = rank_position(&input, p)
+        .unresolved_tie
+        .ok_or_else(|| AppError::invalid("application_ids", Text::key("results.no_tie")))?;
+    let mut given: Vec<i64> = application_ids.iter().map(|i| i64::from(*i)).collect();
+    let mut expected = tie.application_ids.clone();
+    given.sort_unstable();
+    expected.sort_unstable();
+    if given != expected {
+        return Err(AppError::invalid(
+            "application_ids",
+            Text::key("results.tie_mismatch").with(
+                "ids",
+                expected
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        ));
+    }
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    store::insert_tie_decision(&txn, c.id, p.id, application_ids, reason, user.id, now).await?;
+    audit::record(
+        &txn,
+        now,
+        &actor_of(user),
+        Entry::new(
+            "tie_decided",
+            format!("campaign {} position {}", c.id, p.id),
+        )
+        .detail(serde_json::json!({"order": application_ids, "reason": reason}).to_string()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Releases a campaign's results to its candidates (audited, once).
+pub async fn release(
+    state: &AppState,
+    user: &CurrentUser,
+    campaign_id: i32,
+) -> Result<(), AppError> {
+    let c = crate::campaigns::service::managed_campaign(state, user, campaign_id).await?;
+    if store::release_of(&state.db, c.id).await?.is_some() {
+        return Err(AppError::Conflict(crate::web::error::FieldError {
+            field: None,
+            text: Text::key("results.already_released"),
+        }));
+    }
+    let now = state.now_ms();
+    let txn = state.db.begin().await?;
+    store::insert_release(&txn, c.id, user.id, now).await?;
+    audit::record(
+        &txn,
+        now,
+        &actor_of(user),
+        Entry::new("results_released", format!("campaign {}", c.id)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One of a candidate's own released results.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OwnResult {
+    pub campaign_id: i32,
+    pub campaign_title: String,
+    pub position_title: String,
+    pub sections: Vec<OwnSection>,
+    pub passed: bool,
+    pub reason: String,
+    pub total: f64,
+    /// Only when the paper's release policy shows ranks.
+    pub rank: Option<u32>,
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OwnSection {
+    pub title: String,
+    pub score: Option<f64>,
+    pub max_points: f64,
+}
+
+/// The candidate's own results, from released campaigns only.
+pub async fn own_results(state: &AppState, user: &CurrentUser) -> Result<Vec<OwnResult>, AppError> {
+    user.require(&[Role::Candidate])?;
+    let lang = user.locale.code();
+    let mut out = Vec::new();
+    for a in crate::campaigns::store::applications_of_candidate(&state.db, user.id).await? {
+        if store::release_of(&state.db, a.campaign_id).await?.is_none() {
+            continue;
+        }
+        let Some(c) = crate::campaigns::store::find_campaign(&state.db, a.campaign_id).await?
+        else {
+            continue;
+        };
+        let input = ranking_input(&state.db, &c).await?;
+        let Some(p) = input.positions.iter().find(|p| p.id == a.position_id) else {
+            continue;
+        };
+        let r = rank_position(&input, p);
+        let Some(e) = r
+            .entries
+            .iter()
+            .find(|e| e.application_id == i64::from(a.id))
+        else {
+            continue;
+        };
+        let show_rank = input
+            .papers
+            .iter()
+            .max_by_key(|p| p.round)
+            .and_then(|p| crate::exams::service::spec_of(p).ok())
+            .is_some_and(|s| s.release == ReleasePolicy::ScoresAndRank);
+        let cols = columns(&input.rules, lang);
+        out.push(OwnResult {
+            campaign_id: c.id,
+            campaign_title: c.title.clone(),
+            position_title: p.title.clone(),
+            sections: cols
+                .iter()
+                .map(|col| OwnSection {
+                    title: col.title.clone(),
+                    score: e
+                        .sections
+                        .iter()
+                        .find(|s| s.round == col.round && s.section == col.section)
+                        .and_then(|s| s.score),
+                    max_points: col.max_points,
+                })
+                .collect(),
+            passed: e.passed,
+            reason: reason_text(e, &input.rules, lang).render(user.locale),
+            total: e.total,
+            rank: if show_rank { e.rank } else { None },
+            selected: e.standing == Standing::Selected,
+        });
+    }
+    Ok(out)
+}
+
+/// Item statistics of one question version across the forms that used it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VersionStats {
+    pub version_id: i64,
+    pub question_id: i64,
+    pub bank_id: i32,
+    pub attempts: usize,
+    pub facility: Option<f64>,
+    pub sd: Option<f64>,
+    pub discrimination: Option<f64>,
+    pub discriminative_efficiency: Option<f64>,
+    #[schema(value_type = Vec<String>)]
+    pub flags: Vec<item_analysis::ItemFlag>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PaperStatistics {
+    pub paper_id: i32,
+    pub title: String,
+    #[schema(value_type = Object)]
+    pub test: item_analysis::TestStats,
+    pub items: Vec<VersionStats>,
+    #[schema(value_type = Vec<Object>)]
+    pub histogram: Vec<Bin>,
+}
+
+/// Per attempt: (version, points possible, fraction) in form order.
+pub type GradedItems = Vec<Vec<(i64, f64, f64)>>;
+
+/// Item analysis across forms. Test statistics come from the attempts × form
+/// positions matrix (the same for every form); each version is analysed
+/// against the rest of the test on the attempts that drew it, which is the
+/// item–rest correlation Moodle reports.
+pub fn paper_statistics(
+    attempts: &GradedItems,
+) -> Result<(ItemAnalysis, Vec<(i64, usize, item_analysis::ItemStats)>), item_analysis::InputError>
+{
+    let width = attempts.first().map_or(0, Vec::len);
+    let same: Vec<&Vec<(i64, f64, f64)>> = attempts.iter().filter(|a| a.len() == width).collect();
+    let max_points: Vec<f64> = same
+        .first()
+        .map(|a| a.iter().map(|i| i.1.max(f64::MIN_POSITIVE)).collect())
+        .unwrap_or_default();
+    let mut matrix = Vec::with_capacity(same.len() * width);
+    for a in &same {
+        matrix.extend(a.iter().map(|i| i.2));
+    }
+    let test = item_analysis::analyse(&max_points, &matrix)?;
+    // Per version: [item, rest] pairs.
+    let mut by_version: BTreeMap<i64, (f64, f64, Vec<f64>)> = BTreeMap::new();
+    for a in attempts {
+        let total_max: f64 = a.iter().map(|i| i.1).sum();
+        let total: f64 = a.iter().map(|i| i.1 * i.2).sum();
+        for &(v, max, f) in a {
+            let rest_max = total_max - max;
+            let e = by_version.entry(v).or_insert((max, rest_max, Vec::new()));
+            let rest = if e.1 > 0.0 {
+                (total - max * f) / e.1
+            } else {
+                0.0
+            };
+            e.2.push(f);
+            e.2.push(rest);
+        }
+    }
+    let mut items = Vec::with_capacity(by_version.len());
+    for (v, (max, rest_max, cells)) in by_version {
+        let n = cells.len() / 2;
+        let a = item_analysis::analyse(
+            &[max.max(f64::MIN_POSITIVE), rest_max.max(f64::MIN_POSITIVE)],
+            &cells,
+        )?;
+        if let Some(s) = a.items.into_iter().next() {
+            items.push((v, n, s));
+        }
+    }
+    Ok((test, items))
+}
+
+pub async fn statistics_of(
+    db: &DatabaseConnection,
+    p: &paper::Model,
+) -> Result<PaperStatistics, AppError> {
+    let grades = store::grades_of_paper(db, p.id).await?;
+    let mut attempts: GradedItems = Vec::with_capacity(grades.len());
+    for g in &grades {
+        let items: Vec<(i64, f64, Option<f64>)> =
+            serde_json::from_str(&g.items).map_err(internal)?;
+        // Essays not yet marked count as 0 here; the page says so.
+        attempts.push(
+            items
+                .into_iter()
+                .map(|(v, p, f)| (v, p, f.unwrap_or(0.0)))
+                .collect(),
+        );
+    }
+    let ids: Vec<i32> = attempts
+        .iter()
+        .flat_map(|a| a.iter().map(|i| i.0 as i32))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (pool, _) = crate::exams::store::frozen_pool(db, &ids).await?;
+    let (analysis, items) =
+        paper_statistics(&attempts).map_err(|e| AppError::BadRequest(Text::Raw(e.to_string())))?;
+    let meta: HashMap<i64, (i64, i32)> = pool
+        .iter()
+        .map(|i| (i.version_id, (i.question_id, i.bank_id)))
+        .collect();
+    let max = analysis.test.max_score;
+    Ok(PaperStatistics {
+        paper_id: p.id,
+        title: p.title.clone(),
+        histogram: item_analysis::histogram(&analysis.scores, 0.0, max.max(1.0), 20),
+        test: analysis.test,
+        items: items
+            .into_iter()
+            .map(|(v, n, s)| {
+                let (question_id, bank_id) = meta.get(&v).copied().unwrap_or_default();
+                VersionStats {
+                    version_id: v,
+                    question_id,
+                    bank_id,
+                    attempts: n,
+                    facility: s.facility,
+                    sd: s.sd,
+                    discrimination: s.discrimination,
+                    discriminative_efficiency: s.discriminative_efficiency,
+                    flags: s.flags,
+                }
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,236 @@
+//! Grades, tie decisions and releases in the database.
+
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use super::entity::{grade, release, tie_decision};
+use crate::accounts::entity::user;
+use crate::attempts::entity::{answer, attempt};
+use crate::campaigns::entity::application;
+
+/// Rows per INSERT: well under SQLite's bound-parameter limit.
+const CHUNK: usize = 1000;
+
+/// (attempt id, item, response JSON) of every answer of a paper's submitted
+/// attempts, by attempt then item: only the columns grading reads.
+pub async fn submitted_answers(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+    attempt_ids: std::ops::RangeInclusive<i32>,
+) -> Result<Vec<(i32, i32, Option<String>)>, DbErr> {
+    let ids = Query::select()
+        .column(attempt::Column::Id)
+        .from(attempt::Entity)
+        .and_where(attempt::Column::PaperId.eq(paper_id))
+        .and_where(attempt::Column::Status.eq("submitted"))
+        .to_owned();
+    answer::Entity::find()
+        .select_only()
+        .column(answer::Column::AttemptId)
+        .column(answer::Column::Item)
+        .column(answer::Column::Response)
+        .filter(answer::Column::AttemptId.between(*attempt_ids.start(), *attempt_ids.end()))
+        .filter(answer::Column::AttemptId.in_subquery(ids))
+        .filter(answer::Column::Response.is_not_null())
+        .order_by_asc(answer::Column::AttemptId)
+        .order_by_asc(answer::Column::Item)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+pub async fn submitted_attempts(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+) -> Result<Vec<attempt::Model>, DbErr> {
+    attempt::Entity::find()
+        .filter(attempt::Column::PaperId.eq(paper_id))
+        .filter(attempt::Column::Status.eq("submitted"))
+        .order_by_asc(attempt::Column::Id)
+        .all(db)
+        .await
+}
+
+/// (attempt id, sections JSON) of a paper's grades: to tell what a regrade changed.
+pub async fn grade_sections_of_paper(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+) -> Result<Vec<(i32, String)>, DbErr> {
+    grade::Entity::find()
+        .select_only()
+        .column(grade::Column::AttemptId)
+        .column(grade::Column::Sections)
+        .filter(grade::Column::PaperId.eq(paper_id))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+pub async fn grades_of_paper(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+) -> Result<Vec<grade::Model>, DbErr> {
+    grade::Entity::find()
+        .filter(grade::Column::PaperId.eq(paper_id))
+        .order_by_asc(grade::Column::AttemptId)
+        .all(db)
+        .await
+}
+
+pub async fn grades_of_papers(
+    db: &impl ConnectionTrait,
+    paper_ids: &[i32],
+) -> Result<Vec<grade::Model>, DbErr> {
+    grade::Entity::find()
+        .filter(grade::Column::PaperId.is_in(paper_ids.iter().copied()))
+        .order_by_asc(grade::Column::AttemptId)
+        .all(db)
+        .await
+}
+
+pub async fn grades_of_candidate(
+    db: &impl ConnectionTrait,
+    candidate_id: i32,
+) -> Result<Vec<grade::Model>, DbErr> {
+    grade::Entity::find()
+        .filter(grade::Column::CandidateId.eq(candidate_id))
+        .order_by_asc(grade::Column::PaperId)
+        .all(db)
+        .await
+}
+
+pub struct NewGrade {
+    pub attempt_id: i32,
+    pub paper_id: i32,
+    pub application_id: i32,
+    pub candidate_id: i32,
+    pub status: &'static str,
+    pub sections: String,
+    pub items: String,
+}
+
+/// Replaces the grades of these attempts (a regrade writes them all again).
+pub async fn replace_grades(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+    grades: Vec<NewGrade>,
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    grade::Entity::delete_many()
+        .filter(grade::Column::PaperId.eq(paper_id))
+        .exec(db)
+        .await?;
+    let mut rows = grades.into_iter().map(|g| grade::ActiveModel {
+        attempt_id: Set(g.attempt_id),
+        paper_id: Set(g.paper_id),
+        application_id: Set(g.application_id),
+        candidate_id: Set(g.candidate_id),
+        status: Set(g.status.to_owned()),
+        sections: Set(g.sections),
+        items: Set(g.items),
+        graded_ms: Set(now_ms),
+        ..Default::default()
+    });
+    loop {
+        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        grade::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Approved applications of a campaign with their candidates.
+pub async fn approved_applications(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> Result<Vec<(application::Model, Option<user::Model>)>, DbErr> {
+    let apps = application::Entity::find()
+        .filter(application::Column::CampaignId.eq(campaign_id))
+        .filter(application::Column::Status.eq("approved"))
+        .order_by_asc(application::Column::Id)
+        .all(db)
+        .await?;
+    let ids = Query::select()
+        .column(application::Column::CandidateId)
+        .from(application::Entity)
+        .and_where(application::Column::CampaignId.eq(campaign_id))
+        .to_owned();
+    let users: std::collections::HashMap<i32, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.in_subquery(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(apps
+        .into_iter()
+        .map(|a| {
+            let u = users.get(&a.candidate_id).cloned();
+            (a, u)
+        })
+        .collect())
+}
+
+pub async fn tie_decisions(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> Result<Vec<tie_decision::Model>, DbErr> {
+    tie_decision::Entity::find()
+        .filter(tie_decision::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(tie_decision::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn insert_tie_decision(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    position_id: i32,
+    application_ids: &[i32],
+    reason: &str,
+    decided_by: i32,
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    tie_decision::ActiveModel {
+        campaign_id: Set(campaign_id),
+        position_id: Set(position_id),
+        application_ids: Set(serde_json::to_string(application_ids).unwrap_or_default()),
+        reason: Set(reason.to_owned()),
+        decided_by: Set(decided_by),
+        decided_ms: Set(now_ms),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn release_of(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> Result<Option<release::Model>, DbErr> {
+    release::Entity::find_by_id(campaign_id).one(db).await
+}
+
+pub async fn insert_release(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    released_by: i32,
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    release::ActiveModel {
+        campaign_id: Set(campaign_id),
+        released_by: Set(released_by),
+        released_ms: Set(now_ms),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
