@@ -46,6 +46,7 @@ use crate::{accounts, attempts, audit, banks, campaigns, exams, grading, org_uni
         campaigns::api::decide,
         campaigns::api::extra_minutes,
         campaigns::api::eligible,
+        campaigns::api::hire_winners,
         exams::api::list,
         exams::api::create,
         exams::api::show,

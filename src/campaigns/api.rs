@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
             get(applications).post(apply),
         )
         .route("/api/campaigns/{id}/eligible", get(eligible))
+        .route("/api/campaigns/{id}/hires", post(hire_winners))
         .route("/api/me/applications", get(mine))
         .route("/api/applications/{id}/decision", post(decide))
         .route("/api/applications/{id}/extra-minutes", put(extra_minutes))
@@ -282,5 +283,18 @@ pub async fn eligible(
 ) -> Result<axum::Json<Vec<super::eligibility::EligibilityRow>>, AppError> {
     Ok(axum::Json(
         service::eligible(&state, &user, id, user.locale).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/campaigns/{id}/hires", tag = "campaigns", params(("id" = i32, Path)), request_body = super::hires::Confirmation,
+    responses((status = 200, body = [super::hires::Hired], description = "a staff record with a hire event per confirmed winner"), (status = 404), (status = 422, description = "results not released, not a selected candidate, no linked job position, or already on staff")))]
+pub async fn hire_winners(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(body): Json<super::hires::Confirmation>,
+) -> Result<axum::Json<Vec<super::hires::Hired>>, AppError> {
+    Ok(axum::Json(
+        super::hires::confirm(&state, &user, id, &body).await?,
     ))
 }

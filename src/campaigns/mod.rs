@@ -5,6 +5,7 @@ pub mod api;
 pub mod domain;
 pub mod eligibility;
 pub mod entity;
+pub mod hires;
 pub mod import;
 pub mod routes;
 pub mod rules;

@@ -11,6 +11,7 @@ mod campaigns;
 mod cli;
 mod demo;
 mod grading;
+mod hires;
 mod org_units;
 mod papers;
 mod platform;
