@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}/decision", post(decide))
         .route("/applications/{id}/extra-time", post(extra_time))
         .route("/my/applications", get(my_applications))
+        .route("/campaigns/{id}/hires", post(confirm_hires))
 }
 
 pub struct CampaignRow {
@@ -259,6 +260,9 @@ struct CampaignPage {
     imported: Vec<import::Issued>,
     papers: Vec<crate::exams::entity::paper::Model>,
     eligible: Vec<super::eligibility::EligibilityRow>,
+    /// Selected candidates of released results, to confirm as hires.
+    winners: Vec<(i32, String, String)>,
+    today: String,
 }
 
 impl CampaignPage {
@@ -328,7 +332,30 @@ async fn show(
     } else {
         Vec::new()
     };
+    let released = manage
+        && c.kind == CampaignKind::Recruitment.as_str()
+        && crate::grading::store::release_of(&state.db, c.id)
+            .await?
+            .is_some();
+    let winners = if released {
+        crate::grading::service::results_for(state, user, c.id)
+            .await?
+            .positions
+            .iter()
+            .flat_map(|p| {
+                p.rows
+                    .iter()
+                    .filter(|r| r.standing == crate::grading::ranking::Standing::Selected)
+                    .map(move |r| (r.application_id, r.full_name.clone(), p.code.clone()))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let today = crate::staff::service::today(state.now_ms()).to_string();
     let page = CampaignPage {
+        winners,
+        today,
         eligible,
         papers,
         rule_set_name: rules::name(&c.rule_set, s.tr.0),
@@ -710,4 +737,46 @@ async fn my_applications(
         rows.push((a, title, position));
     }
     render(MinePage { s, rows })
+}
+
+/// The confirmation form: `gender_<application>` per winner to hire (left
+/// empty: not hired now) and the hire date.
+async fn confirm_hires(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
+    let hire_date = pairs
+        .iter()
+        .find(|(k, _)| k == "hire_date")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let winners = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            let application_id = k.strip_prefix("gender_")?.parse().ok()?;
+            (!v.is_empty()).then(|| super::hires::Winner {
+                application_id,
+                gender: v.clone(),
+            })
+        })
+        .collect();
+    match super::hires::confirm(
+        &state,
+        &user,
+        id,
+        &super::hires::Confirmation { winners, hire_date },
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/staff").into_response()),
+        Err(e) => {
+            let errors = e.into_form_messages(s.tr.0)?;
+            show(&state, s, &user, id, errors, vec![]).await
+        }
+    }
 }
