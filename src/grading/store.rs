@@ -14,26 +14,20 @@ use crate::campaigns::entity::application;
 /// Rows per INSERT: well under SQLite's bound-parameter limit.
 const CHUNK: usize = 1000;
 
-/// (attempt id, item, response JSON) of every answer of a paper's submitted
-/// attempts, by attempt then item: only the columns grading reads.
-pub async fn submitted_answers(
+/// (attempt id, item, response JSON) of the answers of attempts in this id
+/// range, by attempt then item: only the columns grading reads, on the
+/// (attempt, item) index. The range may hold other papers' attempts: the
+/// caller walks its own attempts and skips the rest.
+pub async fn answers_in(
     db: &impl ConnectionTrait,
-    paper_id: i32,
     attempt_ids: std::ops::RangeInclusive<i32>,
 ) -> Result<Vec<(i32, i32, Option<String>)>, DbErr> {
-    let ids = Query::select()
-        .column(attempt::Column::Id)
-        .from(attempt::Entity)
-        .and_where(attempt::Column::PaperId.eq(paper_id))
-        .and_where(attempt::Column::Status.eq("submitted"))
-        .to_owned();
     answer::Entity::find()
         .select_only()
         .column(answer::Column::AttemptId)
         .column(answer::Column::Item)
         .column(answer::Column::Response)
         .filter(answer::Column::AttemptId.between(*attempt_ids.start(), *attempt_ids.end()))
-        .filter(answer::Column::AttemptId.in_subquery(ids))
         .filter(answer::Column::Response.is_not_null())
         .order_by_asc(answer::Column::AttemptId)
         .order_by_asc(answer::Column::Item)

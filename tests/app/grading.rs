@@ -442,3 +442,30 @@ async fn after_release_a_candidate_sees_their_rank_when_the_paper_allows_it() {
     let page = me.get("/results").await.text();
     assert!(page.contains(&mine[0]["campaign_title"].as_str().unwrap().to_owned()));
 }
+
+#[tokio::test]
+async fn grading_endpoints_are_in_the_openapi_document() {
+    let app = TestApp::new().await;
+    let doc = app.get("/api/openapi.json").await.json();
+    for path in [
+        "/api/papers/{id}/grade",
+        "/api/papers/{id}/statistics",
+        "/api/campaigns/{id}/results",
+        "/api/campaigns/{id}/positions/{position}/tie-decision",
+        "/api/campaigns/{id}/release",
+        "/api/results",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+}
+
+#[tokio::test]
+async fn the_grading_bench_runs_on_a_small_scratch_database() {
+    merit::grading::bench::run(merit::grading::bench::GradingBenchArgs {
+        attempts: 200,
+        questions: 10,
+        json: true,
+    })
+    .await
+    .unwrap();
+}
