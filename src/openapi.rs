@@ -47,6 +47,7 @@ use crate::{accounts, attempts, audit, banks, grading, org_units};
         attempts::api::answer_seqs,
         grading::api::grade,
         grading::api::statistics,
+        grading::api::key_correction,
         grading::api::results,
         grading::api::tie_decision,
         grading::api::release,

@@ -6,7 +6,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-use super::entity::{grade, release, tie_decision};
+use super::entity::{grade, key_correction, release, tie_decision};
 use crate::accounts::entity::user;
 use crate::attempts::entity::{answer, attempt};
 use crate::campaigns::entity::application;
@@ -223,6 +223,40 @@ pub async fn insert_release(
         campaign_id: Set(campaign_id),
         released_by: Set(released_by),
         released_ms: Set(now_ms),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn key_corrections(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+) -> Result<Vec<key_correction::Model>, DbErr> {
+    key_correction::Entity::find()
+        .filter(key_correction::Column::PaperId.eq(paper_id))
+        .order_by_asc(key_correction::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn insert_key_correction(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+    version_id: i32,
+    answer_json: &str,
+    reason: &str,
+    corrected_by: Option<i32>,
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    key_correction::ActiveModel {
+        paper_id: Set(paper_id),
+        version_id: Set(version_id),
+        answer: Set(answer_json.to_owned()),
+        reason: Set(reason.to_owned()),
+        corrected_by: Set(corrected_by),
+        corrected_ms: Set(now_ms),
+        ..Default::default()
     }
     .insert(db)
     .await?;

@@ -469,3 +469,77 @@ async fn the_grading_bench_runs_on_a_small_scratch_database() {
     .await
     .unwrap();
 }
+
+#[tokio::test]
+async fn a_key_correction_dry_run_shows_who_changes_and_applying_it_regrades_with_an_audit() {
+    use merit::grading::entity::grade;
+    let app = TestApp::new().await;
+    let (campaign, paper) = exam_day(&app).await;
+    one_place_and_manual_ties(&app, campaign).await;
+    sit(&app, "demo.candidate", paper, 1..=120, 0).await;
+    let hr = personnel(&app).await;
+    hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+    // A version the candidate answered and got wrong.
+    let g = grade::Entity::find().all(&app.state.db).await.unwrap();
+    let items: Vec<(i64, f64, Option<f64>)> = serde_json::from_str(&g[0].items).unwrap();
+    let version = items.iter().find(|i| i.2 == Some(0.0)).unwrap().0;
+    let (_, content) = merit::exams::store::frozen_pool(&app.state.db, &[version as i32])
+        .await
+        .unwrap();
+    let mut answer = content[&version].answer.clone();
+    // The board accepts every option of a faulty question.
+    if let merit::banks::model::Answer::SingleChoice { options } = &mut answer {
+        for o in options {
+            o.weight = 100.0;
+        }
+    }
+    let before = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    let board = app.api_login("demo.board1", DEMO_PASSWORD).await;
+    let path = format!("/api/papers/{paper}/key-corrections");
+    let body = |apply: bool| json!({"version_id": version, "answer": answer, "reason": "Câu hỏi có hai đáp án đúng", "apply": apply});
+    let r = hr.post(&path, body(false)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "personnel do not correct keys"
+    );
+    let dry = board.post(&path, body(false)).await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.text());
+    let dry = dry.json();
+    assert_eq!(dry["changed_attempts"], 1, "{dry}");
+    let row = &dry["rows"][0];
+    assert_eq!(row["username"], "demo.candidate");
+    assert_eq!(
+        row["total_after"].as_f64().unwrap() - row["total_before"].as_f64().unwrap() > 0.0,
+        true
+    );
+    let unchanged = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    assert_eq!(unchanged, before, "a dry run changes nothing");
+    let applied = board.post(&path, body(true)).await.json();
+    assert_eq!(applied["applied"], true);
+    let after = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    assert_ne!(after, before);
+    // The regrade keeps the correction: the same grades again.
+    let again = hr
+        .post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await
+        .json();
+    assert_eq!(again["changed"], 0);
+    let audit = app
+        .api_as(Role::Admin)
+        .await
+        .get("/api/audit?action=key_corrected")
+        .await
+        .json();
+    assert!(audit.to_string().contains("hai đáp án"), "{audit}");
+}
