@@ -856,6 +856,9 @@ pub struct PaperStatistics {
     pub histogram: Vec<Bin>,
 }
 
+/// One version's statistics: (version id, attempts that drew it, statistics).
+pub type VersionItem = (i64, usize, item_analysis::ItemStats);
+
 /// Per attempt: (version, points possible, fraction) in form order.
 pub type GradedItems = Vec<Vec<(i64, f64, f64)>>;
 
@@ -865,8 +868,7 @@ pub type GradedItems = Vec<Vec<(i64, f64, f64)>>;
 /// item–rest correlation Moodle reports.
 pub fn paper_statistics(
     attempts: &GradedItems,
-) -> Result<(ItemAnalysis, Vec<(i64, usize, item_analysis::ItemStats)>), item_analysis::InputError>
-{
+) -> Result<(ItemAnalysis, Vec<VersionItem>), item_analysis::InputError> {
     let width = attempts.first().map_or(0, Vec::len);
     let same: Vec<&Vec<(i64, f64, f64)>> = attempts.iter().filter(|a| a.len() == width).collect();
     let max_points: Vec<f64> = same
