@@ -163,7 +163,7 @@ pub async fn compute_grades(
         if k == loaded_until {
             loaded_until = (k + ANSWER_BATCH).min(attempts.len());
             let last = attempts[loaded_until - 1].id;
-            answers = store::answers_in(db, a.id..=last).await?;
+            answers = store::packed_answers_in(db, a.id..=last).await?;
             next = 0;
         }
         let form = forms
@@ -175,16 +175,19 @@ pub async fn compute_grades(
         while next < answers.len() && answers[next].0 < a.id {
             next += 1;
         }
-        while next < answers.len() && answers[next].0 == a.id {
-            let (_, item, json) = &answers[next];
-            if let (Some(slot), Some(json)) = (
-                usize::try_from(*item)
+        if next < answers.len() && answers[next].0 == a.id {
+            for piece in answers[next].1.split('\u{1e}') {
+                let Some((item, json)) = piece.split_once(':') else {
+                    continue;
+                };
+                if let Some(slot) = item
+                    .parse::<usize>()
                     .ok()
-                    .and_then(|i| responses.get_mut(i)),
-                json.as_deref(),
-            ) {
-                // Stored in the question's original option order: scored as is.
-                *slot = parse_response(json);
+                    .and_then(|i| responses.get_mut(i))
+                {
+                    // Stored in the question's original option order: scored as is.
+                    *slot = parse_response(json);
+                }
             }
             next += 1;
         }
