@@ -94,6 +94,7 @@ use crate::{accounts, attempts, audit, banks, campaigns, exams, grading, org_uni
         attempts::api::answer_seqs,
         grading::api::grade,
         grading::api::statistics,
+        grading::api::key_correction,
         grading::api::results,
         grading::api::tie_decision,
         grading::api::release,

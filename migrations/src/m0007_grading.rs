@@ -41,6 +41,24 @@ enum ResultReleases {
 }
 
 #[derive(DeriveIden)]
+enum KeyCorrections {
+    Table,
+    Id,
+    PaperId,
+    VersionId,
+    Answer,
+    Reason,
+    CorrectedBy,
+    CorrectedMs,
+}
+
+#[derive(DeriveIden)]
+enum Papers {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
 enum Attempts {
     Table,
     Id,
@@ -128,11 +146,32 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Board corrections of a key on one paper: grading applies them over
+        // the pinned versions, so a grade is still recomputable from the record.
+        m.create_table(
+            Table::create()
+                .table(KeyCorrections::Table)
+                .col(pk_auto(KeyCorrections::Id))
+                .col(integer(KeyCorrections::PaperId))
+                .col(integer(KeyCorrections::VersionId))
+                .col(text(KeyCorrections::Answer))
+                .col(text(KeyCorrections::Reason))
+                .col(integer_null(KeyCorrections::CorrectedBy))
+                .col(big_integer(KeyCorrections::CorrectedMs))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(KeyCorrections::Table, KeyCorrections::PaperId)
+                        .to(Papers::Table, Papers::Id),
+                )
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
+            KeyCorrections::Table.into_iden(),
             ResultReleases::Table.into_iden(),
             TieDecisions::Table.into_iden(),
             Grades::Table.into_iden(),

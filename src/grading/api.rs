@@ -8,7 +8,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::service::{self, CampaignResults, GradeRun, OwnResult, PaperStatistics};
+use super::service::{
+    self, CampaignResults, GradeRun, KeyCorrectionImpact, KeyCorrectionInput, OwnResult,
+    PaperStatistics,
+};
 use crate::state::AppState;
 use crate::web::{AppError, AuthUser, Json};
 
@@ -16,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/papers/{id}/grade", post(grade))
         .route("/api/papers/{id}/statistics", get(statistics))
+        .route("/api/papers/{id}/key-corrections", post(key_correction))
         .route("/api/campaigns/{id}/results", get(results))
         .route(
             "/api/campaigns/{id}/positions/{position}/tie-decision",
@@ -104,4 +108,17 @@ pub async fn mine(
     AuthUser(user): AuthUser,
 ) -> Result<axum::Json<Vec<OwnResult>>, AppError> {
     Ok(axum::Json(service::own_results(&state, &user).await?))
+}
+
+#[utoipa::path(post, path = "/api/papers/{id}/key-corrections", tag = "grading", params(("id" = i32, Path)), request_body = KeyCorrectionInput,
+    responses((status = 200, body = KeyCorrectionImpact, description = "who changes score or rank; applied (regraded, audited) only with `apply: true`"), (status = 403), (status = 404), (status = 422)))]
+pub async fn key_correction(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(input): Json<KeyCorrectionInput>,
+) -> Result<axum::Json<KeyCorrectionImpact>, AppError> {
+    Ok(axum::Json(
+        service::correct_key(&state, &user, id, &input).await?,
+    ))
 }

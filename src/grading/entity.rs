@@ -67,3 +67,27 @@ pub mod release {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod key_correction {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "key_corrections")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub paper_id: i32,
+        pub version_id: i32,
+        /// The corrected `banks::model::Answer` as JSON; replaces the pinned key
+        /// of this version when this paper is graded.
+        pub answer: String,
+        pub reason: String,
+        pub corrected_by: Option<i32>,
+        pub corrected_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::grade::{self, GradedSection};
 use super::item_analysis::{self, Bin, ItemAnalysis};
@@ -59,6 +59,25 @@ pub async fn grade_paper(
     actor: &Actor,
     now_ms: i64,
 ) -> Result<GradeRun, AppError> {
+    let computed = compute_grades(db, p, None).await?;
+    write_grades(db, p, computed, actor, now_ms, None).await
+}
+
+/// Grades computed but not yet stored.
+pub struct Computed {
+    pub run: GradeRun,
+    pub rows: Vec<NewGrade>,
+    /// (attempt, application, sections before, sections after) of changed grades.
+    pub changed: Vec<(i32, i32, String, String)>,
+}
+
+/// Grades every submitted attempt of `p` with the recorded key corrections
+/// and, for a dry run, one more (`extra`: version id and corrected key).
+pub async fn compute_grades(
+    db: &DatabaseConnection,
+    p: &paper::Model,
+    extra: Option<(i64, &Answer)>,
+) -> Result<Computed, AppError> {
     let spec = crate::exams::service::spec_of(p)?;
     let c = crate::campaigns::store::find_campaign(db, p.campaign_id)
         .await?
@@ -90,15 +109,27 @@ pub async fn grade_paper(
         .into_iter()
         .map(|b| (b.id, b.ignore_diacritics))
         .collect();
+    // Corrected keys replace the pinned ones; the latest correction wins.
+    let mut corrected: HashMap<i64, Answer> = HashMap::new();
+    for k in store::key_corrections(db, p.id).await? {
+        if let Ok(a) = serde_json::from_str::<Answer>(&k.answer) {
+            corrected.insert(i64::from(k.version_id), a);
+        }
+    }
+    if let Some((v, a)) = extra {
+        corrected.insert(v, a.clone());
+    }
     let keys: HashMap<i64, (&Answer, bool)> = pool
         .iter()
         .filter_map(|item| {
             let q = content.get(&item.version_id)?;
             let fold = banks.get(&item.bank_id).copied().unwrap_or(false);
-            Some((item.version_id, (&q.answer, fold)))
+            let answer = corrected.get(&item.version_id).unwrap_or(&q.answer);
+            Some((item.version_id, (answer, fold)))
         })
         .collect();
 
+    let started = std::time::Instant::now();
     let attempts = store::submitted_attempts(db, p.id).await?;
     let forms: HashMap<i32, Form> = crate::exams::store::forms_of_paper(db, p.id)
         .await?
@@ -114,6 +145,7 @@ pub async fn grade_paper(
         .into_iter()
         .collect();
 
+    tracing::debug!(elapsed = ?started.elapsed(), "grading: attempts, forms, previous grades loaded");
     let mut run = GradeRun {
         paper_id: p.id,
         graded: 0,
@@ -131,7 +163,7 @@ pub async fn grade_paper(
         if k == loaded_until {
             loaded_until = (k + ANSWER_BATCH).min(attempts.len());
             let last = attempts[loaded_until - 1].id;
-            answers = store::submitted_answers(db, p.id, a.id..=last).await?;
+            answers = store::packed_answers_in(db, a.id..=last).await?;
             next = 0;
         }
         let form = forms
@@ -143,16 +175,19 @@ pub async fn grade_paper(
         while next < answers.len() && answers[next].0 < a.id {
             next += 1;
         }
-        while next < answers.len() && answers[next].0 == a.id {
-            let (_, item, json) = &answers[next];
-            if let (Some(slot), Some(json)) = (
-                usize::try_from(*item)
+        if next < answers.len() && answers[next].0 == a.id {
+            for piece in answers[next].1.split('\u{1e}') {
+                let Some((item, json)) = piece.split_once(':') else {
+                    continue;
+                };
+                if let Some(slot) = item
+                    .parse::<usize>()
                     .ok()
-                    .and_then(|i| responses.get_mut(i)),
-                json.as_deref(),
-            ) {
-                // Stored in the question's original option order: scored as is.
-                *slot = serde_json::from_str(json).ok();
+                    .and_then(|i| responses.get_mut(i))
+                {
+                    // Stored in the question's original option order: scored as is.
+                    *slot = parse_response(json);
+                }
             }
             next += 1;
         }
@@ -173,8 +208,7 @@ pub async fn grade_paper(
         match previous.get(&a.id) {
             Some(old) if *old != sections => {
                 run.changed += 1;
-                changed
-                    .push(serde_json::json!({"attempt": a.id, "before": old, "after": sections}));
+                changed.push((a.id, a.application_id, old.clone(), sections.clone()));
             }
             _ => {}
         }
@@ -188,8 +222,47 @@ pub async fn grade_paper(
             items: serde_json::to_string(&items).map_err(internal)?,
         });
     }
+    tracing::debug!(elapsed = ?started.elapsed(), "grading: graded");
+    Ok(Computed { run, rows, changed })
+}
+
+/// Stores computed grades, with the key correction that caused them if any,
+/// and audits every changed score, in one transaction.
+pub async fn write_grades(
+    db: &DatabaseConnection,
+    p: &paper::Model,
+    computed: Computed,
+    actor: &Actor,
+    now_ms: i64,
+    correction: Option<(i64, &Answer, &str)>,
+) -> Result<GradeRun, AppError> {
+    let Computed { run, rows, changed } = computed;
     let txn = db.begin().await?;
+    if let Some((version, answer, reason)) = correction {
+        store::insert_key_correction(
+            &txn,
+            p.id,
+            i32::try_from(version).map_err(internal)?,
+            &serde_json::to_string(answer).map_err(internal)?,
+            reason,
+            actor.id,
+            now_ms,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            now_ms,
+            actor,
+            Entry::new("key_corrected", format!("paper {} version {version}", p.id))
+                .detail(serde_json::json!({"reason": reason, "changed": run.changed}).to_string()),
+        )
+        .await?;
+    }
     store::replace_grades(&txn, p.id, rows, now_ms).await?;
+    let changed: Vec<_> = changed
+        .iter()
+        .map(|(a, _, before, after)| serde_json::json!({"attempt": a, "before": before, "after": after}))
+        .collect();
     let detail = serde_json::json!({
         "graded": run.graded,
         "needs_marking": run.needs_marking,
@@ -204,6 +277,20 @@ pub async fn grade_paper(
     .await?;
     txn.commit().await?;
     Ok(run)
+}
+
+/// A stored response. Single choice, the bulk of a computer test, is read
+/// without the general JSON path (serde's tagged enums buffer every field);
+/// the text is exactly what `serde_json` writes for it.
+fn parse_response(json: &str) -> Option<Response> {
+    if let Some(index) = json
+        .strip_prefix(r#"{"kind":"choice","index":"#)
+        .and_then(|rest| rest.strip_suffix('}'))
+        .and_then(|n| n.parse().ok())
+    {
+        return Some(Response::Choice { index });
+    }
+    serde_json::from_str(json).ok()
 }
 
 fn actor_of(user: &CurrentUser) -> Actor {
@@ -325,7 +412,22 @@ pub fn fmt2(x: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// What a ranking reads of a grade: mapped sections with no essay pending.
+fn section_scores(sections: Vec<GradedSection>) -> impl Iterator<Item = SectionScore> {
+    sections
+        .into_iter()
+        .filter(|s| s.scaled_max > 0.0 && s.pending == 0)
+        .map(|s| SectionScore {
+            round: s.round,
+            section: s.section,
+            points: s.points,
+            max_points: s.max_points,
+            correct: Some(s.correct),
+        })
+}
+
 /// Everything a ranking needs about a campaign, loaded once.
+#[derive(Clone)]
 pub struct RankingInput {
     pub rules: RuleSet,
     pub positions: Vec<position::Model>,
@@ -757,6 +859,9 @@ pub struct PaperStatistics {
     pub histogram: Vec<Bin>,
 }
 
+/// One version's statistics: (version id, attempts that drew it, statistics).
+pub type VersionItem = (i64, usize, item_analysis::ItemStats);
+
 /// Per attempt: (version, points possible, fraction) in form order.
 pub type GradedItems = Vec<Vec<(i64, f64, f64)>>;
 
@@ -766,8 +871,7 @@ pub type GradedItems = Vec<Vec<(i64, f64, f64)>>;
 /// item–rest correlation Moodle reports.
 pub fn paper_statistics(
     attempts: &GradedItems,
-) -> Result<(ItemAnalysis, Vec<(i64, usize, item_analysis::ItemStats)>), item_analysis::InputError>
-{
+) -> Result<(ItemAnalysis, Vec<VersionItem>), item_analysis::InputError> {
     let width = attempts.first().map_or(0, Vec::len);
     let same: Vec<&Vec<(i64, f64, f64)>> = attempts.iter().filter(|a| a.len() == width).collect();
     let max_points: Vec<f64> = same
@@ -864,4 +968,180 @@ pub async fn statistics_of(
             })
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_single_choice_fast_path_reads_what_serde_writes() {
+        for r in [
+            Response::Choice { index: 3 },
+            Response::Choices {
+                indices: vec![0, 2],
+            },
+            Response::Text { text: "x".into() },
+        ] {
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(parse_response(&json), Some(r));
+        }
+        assert_eq!(parse_response(r#"{"kind":"choice","index":x}"#), None);
+    }
+}
+
+/// A board member's correction of one question version's key on a paper.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct KeyCorrectionInput {
+    pub version_id: i64,
+    /// The corrected key, of the same kind and with as many options as before.
+    #[schema(value_type = Object)]
+    pub answer: Answer,
+    pub reason: String,
+    /// false: a dry run that changes nothing.
+    #[serde(default)]
+    pub apply: bool,
+}
+
+/// One candidate whose score, rank or standing the correction changes.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImpactRow {
+    pub application_id: i32,
+    pub full_name: String,
+    pub username: String,
+    pub position: String,
+    pub total_before: f64,
+    pub total_after: f64,
+    pub rank_before: Option<u32>,
+    pub rank_after: Option<u32>,
+    #[schema(value_type = String)]
+    pub standing_before: Standing,
+    #[schema(value_type = String)]
+    pub standing_after: Standing,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KeyCorrectionImpact {
+    pub applied: bool,
+    /// Attempts whose section scores change.
+    pub changed_attempts: usize,
+    pub rows: Vec<ImpactRow>,
+}
+
+/// Shows whose scores and ranks a key correction changes; with `apply`,
+/// records it and regrades the paper (audited, with the reason).
+pub async fn correct_key(
+    state: &AppState,
+    user: &CurrentUser,
+    paper_id: i32,
+    input: &KeyCorrectionInput,
+) -> Result<KeyCorrectionImpact, AppError> {
+    let (p, access) = crate::exams::service::paper_for(state, user, paper_id).await?;
+    if access != crate::exams::service::Access::Edit {
+        return Err(AppError::Forbidden);
+    }
+    let reason = input.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            Text::key("results.reason_required"),
+        ));
+    }
+    let spec = crate::exams::service::spec_of(&p)?;
+    let version = i32::try_from(input.version_id).unwrap_or(-1);
+    if !spec.pool.contains(&version) {
+        return Err(AppError::invalid(
+            "version_id",
+            Text::key("grading.version_not_on_paper"),
+        ));
+    }
+    let (_, content) = crate::exams::store::frozen_pool(&state.db, &[version]).await?;
+    let q = content.get(&input.version_id).ok_or_else(|| {
+        AppError::invalid("version_id", Text::key("grading.version_not_on_paper"))
+    })?;
+    let mut corrected = q.clone();
+    corrected.answer = input.answer.clone();
+    if corrected.kind() != q.kind()
+        || crate::exams::store::option_count(&corrected) != crate::exams::store::option_count(q)
+    {
+        return Err(AppError::invalid(
+            "answer",
+            Text::key("grading.correction_shape"),
+        ));
+    }
+    let computed = compute_grades(&state.db, &p, Some((input.version_id, &input.answer))).await?;
+    let c = crate::campaigns::store::find_campaign(&state.db, p.campaign_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = ranking_input(&state.db, &c).await?;
+    let mut after = before.clone();
+    for (_, application, _, sections) in &computed.changed {
+        let new: Vec<SectionScore> =
+            section_scores(serde_json::from_str(sections).map_err(internal)?).collect();
+        for list in after.candidates.values_mut() {
+            if let Some(cand) = list
+                .iter_mut()
+                .find(|x| x.application_id == i64::from(*application))
+            {
+                cand.sections.retain(|s| {
+                    !new.iter()
+                        .any(|n| n.round == s.round && n.section == s.section)
+                });
+                cand.sections.extend(new.iter().cloned());
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for pos in &before.positions {
+        let (b, a) = (rank_position(&before, pos), rank_position(&after, pos));
+        for eb in &b.entries {
+            let Some(ea) = a
+                .entries
+                .iter()
+                .find(|e| e.application_id == eb.application_id)
+            else {
+                continue;
+            };
+            if ranking_key(eb.total) != ranking_key(ea.total)
+                || eb.rank != ea.rank
+                || eb.standing != ea.standing
+            {
+                let id = i32::try_from(eb.application_id).unwrap_or_default();
+                let (_, full_name, username) = before.people.get(&id).cloned().unwrap_or_default();
+                rows.push(ImpactRow {
+                    application_id: id,
+                    full_name,
+                    username,
+                    position: pos.code.clone(),
+                    total_before: eb.total,
+                    total_after: ea.total,
+                    rank_before: eb.rank,
+                    rank_after: ea.rank,
+                    standing_before: eb.standing,
+                    standing_after: ea.standing,
+                });
+            }
+        }
+    }
+    let changed_attempts = computed.run.changed;
+    if input.apply {
+        write_grades(
+            &state.db,
+            &p,
+            computed,
+            &actor_of(user),
+            state.now_ms(),
+            Some((input.version_id, &input.answer, reason)),
+        )
+        .await?;
+    }
+    Ok(KeyCorrectionImpact {
+        applied: input.apply,
+        changed_attempts,
+        rows,
+    })
+}
+
+fn ranking_key(x: f64) -> i64 {
+    (x * 10_000.0).round() as i64
 }

@@ -30,22 +30,16 @@ async fn personnel(app: &TestApp) -> Api<'_> {
     app.api_login("demo.personnel", DEMO_PASSWORD).await
 }
 
-/// Signs in as `login`, starts the paper, answers `items` (1-based) with option
-/// `index` and submits.
-async fn sit(
-    app: &TestApp,
-    login: &str,
-    paper: i64,
-    items: std::ops::RangeInclusive<i64>,
-    index: usize,
-) -> i64 {
+/// Signs in as `login`, starts the paper, answers the first `answered` items
+/// with displayed option `index` and submits.
+async fn sit(app: &TestApp, login: &str, paper: i64, answered: i64, index: usize) -> i64 {
     let api = app.api_login(login, DEMO_PASSWORD).await;
     let a = api
         .post(&format!("/api/papers/{paper}/attempt"), json!({}))
         .await;
     assert!(a.status.is_success(), "{}", a.text());
     let id = a.json()["id"].as_i64().unwrap();
-    for item in items {
+    for item in 1..=answered {
         let r = api
             .request(
                 axum::http::Method::PUT,
@@ -78,8 +72,8 @@ fn rows_of(results: &Value, code: &str) -> Vec<Value> {
 async fn grading_scores_every_submitted_attempt_and_a_regrade_changes_nothing() {
     let app = TestApp::new().await;
     let (campaign, paper) = exam_day(&app).await;
-    sit(&app, "demo.candidate", paper, 1..=120, 0).await;
-    sit(&app, "thisinh01@example.vn", paper, 1..=0, 0).await;
+    sit(&app, "demo.candidate", paper, 120, 0).await;
+    sit(&app, "thisinh01@example.vn", paper, 0, 0).await;
     let hr = personnel(&app).await;
     let r = hr
         .post(&format!("/api/papers/{paper}/grade"), json!({}))
@@ -147,8 +141,8 @@ async fn grading_scores_every_submitted_attempt_and_a_regrade_changes_nothing() 
 async fn results_stay_closed_to_candidates_until_release_and_then_show_only_their_own() {
     let app = TestApp::new().await;
     let (campaign, paper) = exam_day(&app).await;
-    sit(&app, "demo.candidate", paper, 1..=120, 1).await;
-    sit(&app, "thisinh01@example.vn", paper, 1..=60, 0).await;
+    sit(&app, "demo.candidate", paper, 120, 1).await;
+    sit(&app, "thisinh01@example.vn", paper, 60, 0).await;
     let hr = personnel(&app).await;
     hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
         .await;
@@ -215,7 +209,7 @@ async fn results_stay_closed_to_candidates_until_release_and_then_show_only_thei
 async fn personnel_of_another_unit_get_404_on_every_result_path() {
     let app = TestApp::new().await;
     let (campaign, paper) = exam_day(&app).await;
-    sit(&app, "demo.candidate", paper, 1..=3, 0).await;
+    sit(&app, "demo.candidate", paper, 3, 0).await;
     personnel(&app)
         .await
         .post(&format!("/api/papers/{paper}/grade"), json!({}))
@@ -280,8 +274,8 @@ async fn a_tie_at_the_last_place_waits_for_the_heads_recorded_decision() {
     one_place_and_manual_ties(&app, campaign).await;
     // Two candidates with no priority hand in blank papers (the same answers
     // would be different options: each form shuffles them).
-    sit(&app, "demo.candidate", paper, 1..=0, 0).await;
-    sit(&app, "thisinh01@example.vn", paper, 1..=0, 0).await;
+    sit(&app, "demo.candidate", paper, 0, 0).await;
+    sit(&app, "thisinh01@example.vn", paper, 0, 0).await;
     let hr = personnel(&app).await;
     hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
         .await;
@@ -362,9 +356,9 @@ async fn a_tie_at_the_last_place_waits_for_the_heads_recorded_decision() {
 async fn owners_see_the_ranking_page_exports_and_item_statistics_with_a_histogram() {
     let app = TestApp::new().await;
     let (campaign, paper) = exam_day(&app).await;
-    sit(&app, "demo.candidate", paper, 1..=120, 0).await;
-    sit(&app, "thisinh01@example.vn", paper, 1..=90, 1).await;
-    sit(&app, "thisinh03@example.vn", paper, 1..=40, 2).await;
+    sit(&app, "demo.candidate", paper, 120, 0).await;
+    sit(&app, "thisinh01@example.vn", paper, 90, 1).await;
+    sit(&app, "thisinh03@example.vn", paper, 40, 2).await;
     let hr = personnel(&app).await;
     hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
         .await;
@@ -429,7 +423,7 @@ async fn after_release_a_candidate_sees_their_rank_when_the_paper_allows_it() {
     let mut active: paper_entity::ActiveModel = p.into();
     active.spec = Set(serde_json::to_string(&spec).unwrap());
     active.update(&app.state.db).await.unwrap();
-    sit(&app, "demo.candidate", paper, 1..=120, 0).await;
+    sit(&app, "demo.candidate", paper, 120, 0).await;
     let hr = personnel(&app).await;
     hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
         .await;
@@ -441,4 +435,102 @@ async fn after_release_a_candidate_sees_their_rank_when_the_paper_allows_it() {
     assert_eq!(mine[0]["selected"], true);
     let page = me.get("/results").await.text();
     assert!(page.contains(&mine[0]["campaign_title"].as_str().unwrap().to_owned()));
+}
+
+#[tokio::test]
+async fn grading_endpoints_are_in_the_openapi_document() {
+    let app = TestApp::new().await;
+    let doc = app.get("/api/openapi.json").await.json();
+    for path in [
+        "/api/papers/{id}/grade",
+        "/api/papers/{id}/statistics",
+        "/api/campaigns/{id}/results",
+        "/api/campaigns/{id}/positions/{position}/tie-decision",
+        "/api/campaigns/{id}/release",
+        "/api/results",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+}
+
+#[tokio::test]
+async fn the_grading_bench_runs_on_a_small_scratch_database() {
+    merit::grading::bench::run(merit::grading::bench::GradingBenchArgs {
+        attempts: 200,
+        questions: 10,
+        json: true,
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_key_correction_dry_run_shows_who_changes_and_applying_it_regrades_with_an_audit() {
+    use merit::grading::entity::grade;
+    let app = TestApp::new().await;
+    let (campaign, paper) = exam_day(&app).await;
+    one_place_and_manual_ties(&app, campaign).await;
+    sit(&app, "demo.candidate", paper, 120, 0).await;
+    let hr = personnel(&app).await;
+    hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+    // A version the candidate answered and got wrong.
+    let g = grade::Entity::find().all(&app.state.db).await.unwrap();
+    let items: Vec<(i64, f64, Option<f64>)> = serde_json::from_str(&g[0].items).unwrap();
+    let version = items.iter().find(|i| i.2 == Some(0.0)).unwrap().0;
+    let (_, content) = merit::exams::store::frozen_pool(&app.state.db, &[version as i32])
+        .await
+        .unwrap();
+    let mut answer = content[&version].answer.clone();
+    // The board accepts every option of a faulty question.
+    if let merit::banks::model::Answer::SingleChoice { options } = &mut answer {
+        for o in options {
+            o.weight = 100.0;
+        }
+    }
+    let before = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    let board = app.api_login("demo.board1", DEMO_PASSWORD).await;
+    let path = format!("/api/papers/{paper}/key-corrections");
+    let body = |apply: bool| json!({"version_id": version, "answer": answer, "reason": "Câu hỏi có hai đáp án đúng", "apply": apply});
+    let r = hr.post(&path, body(false)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "personnel do not correct keys"
+    );
+    let dry = board.post(&path, body(false)).await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.text());
+    let dry = dry.json();
+    assert_eq!(dry["changed_attempts"], 1, "{dry}");
+    let row = &dry["rows"][0];
+    assert_eq!(row["username"], "demo.candidate");
+    assert!(row["total_after"].as_f64().unwrap() > row["total_before"].as_f64().unwrap());
+    let unchanged = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    assert_eq!(unchanged, before, "a dry run changes nothing");
+    let applied = board.post(&path, body(true)).await.json();
+    assert_eq!(applied["applied"], true);
+    let after = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    assert_ne!(after, before);
+    // The regrade keeps the correction: the same grades again.
+    let again = hr
+        .post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await
+        .json();
+    assert_eq!(again["changed"], 0);
+    let audit = app
+        .api_as(Role::Admin)
+        .await
+        .get("/api/audit?action=key_corrected")
+        .await
+        .json();
+    assert!(audit.to_string().contains("hai đáp án"), "{audit}");
 }
