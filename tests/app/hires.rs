@@ -86,13 +86,10 @@ async fn released_winners_become_staff_records_in_their_job_position() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "not before release"
     );
-    assert_eq!(
-        hr.post(&format!("/api/campaigns/{campaign}/release"), json!({}))
-            .await
-            .status
-            .is_success(),
-        true
-    );
+    let released = hr
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    assert!(released.status.is_success(), "{}", released.text());
     let r = hr
         .post(&format!("/api/campaigns/{campaign}/hires"), body.clone())
         .await;
