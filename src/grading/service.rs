@@ -450,22 +450,22 @@ pub async fn ranking_input(
         .filter(|p| p.status == "published")
         .collect();
     let paper_ids: Vec<i32> = papers.iter().map(|p| p.id).collect();
-    let grades = store::grades_of_papers(db, &paper_ids).await?;
+    let grades = store::grade_sections_of_papers(db, &paper_ids).await?;
     let mut ungraded_papers = Vec::new();
     for p in &papers {
-        let submitted = store::submitted_attempts(db, p.id).await?.len();
+        let submitted = usize::try_from(store::count_submitted(db, p.id).await?).unwrap_or(0);
         let graded = grades
             .iter()
-            .filter(|g| g.paper_id == p.id && g.status == "graded")
+            .filter(|(paper, _, status, _)| *paper == p.id && status == "graded")
             .count();
         if submitted != graded {
             ungraded_papers.push(p.id);
         }
     }
     let mut sections_of: HashMap<i32, Vec<SectionScore>> = HashMap::new();
-    for g in &grades {
-        let sections: Vec<GradedSection> = serde_json::from_str(&g.sections).map_err(internal)?;
-        let out = sections_of.entry(g.application_id).or_default();
+    for (_, application_id, _, sections) in &grades {
+        let sections: Vec<GradedSection> = serde_json::from_str(sections).map_err(internal)?;
+        let out = sections_of.entry(*application_id).or_default();
         for s in sections
             .into_iter()
             .filter(|s| s.scaled_max > 0.0 && s.pending == 0)

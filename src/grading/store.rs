@@ -113,6 +113,34 @@ pub async fn grades_of_paper(
         .await
 }
 
+/// What a ranking reads of each grade: (paper, application, status, sections
+/// JSON) — not the per-item fractions, which are most of a grade's bytes.
+pub async fn grade_sections_of_papers(
+    db: &impl ConnectionTrait,
+    paper_ids: &[i32],
+) -> Result<Vec<(i32, i32, String, String)>, DbErr> {
+    grade::Entity::find()
+        .select_only()
+        .column(grade::Column::PaperId)
+        .column(grade::Column::ApplicationId)
+        .column(grade::Column::Status)
+        .column(grade::Column::Sections)
+        .filter(grade::Column::PaperId.is_in(paper_ids.iter().copied()))
+        .order_by_asc(grade::Column::AttemptId)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+pub async fn count_submitted(db: &impl ConnectionTrait, paper_id: i32) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    attempt::Entity::find()
+        .filter(attempt::Column::PaperId.eq(paper_id))
+        .filter(attempt::Column::Status.eq("submitted"))
+        .count(db)
+        .await
+}
+
 pub async fn grades_of_papers(
     db: &impl ConnectionTrait,
     paper_ids: &[i32],
