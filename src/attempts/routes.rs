@@ -342,12 +342,7 @@ async fn item_post(
         }
         Ok(false) => {}
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let msg = e
-                .details(s.tr.0)
-                .into_iter()
-                .map(|(_, m)| m)
-                .collect::<Vec<_>>()
-                .join(" ");
+            let msg = e.messages(s.tr.0).join(" ");
             let v = service::view(&state, &user, id).await?;
             if v.status != "in_progress" {
                 return Err(e);
@@ -507,13 +502,7 @@ async fn extra_time(
                 .await?
                 .ok_or(AppError::NotFound)?;
             let b = service::board(&state, &user, a.paper_id).await?;
-            let error = Some(
-                e.details(s.tr.0)
-                    .into_iter()
-                    .map(|(_, m)| m)
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
+            let error = Some(e.messages(s.tr.0).join(" "));
             Ok(render(BoardPage {
                 s,
                 b,

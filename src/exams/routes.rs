@@ -34,15 +34,6 @@ pub fn router() -> Router<AppState> {
         .route("/papers/{id}/fairness", get(fairness))
 }
 
-fn form_messages(e: AppError, s: &Shell) -> Result<Vec<String>, AppError> {
-    match e {
-        e @ (AppError::Invalid(_) | AppError::Conflict(_)) => {
-            Ok(e.details(s.tr.0).into_iter().map(|(_, m)| m).collect())
-        }
-        other => Err(other),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "papers/list.html")]
 struct ListPage {
@@ -345,7 +336,7 @@ async fn save(
     match service::save(&state, &user, id, &edit).await {
         Ok(p) => Ok(Redirect::to(&format!("/papers/{}", p.id)).into_response()),
         Err(e) => {
-            let errors = form_messages(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             show_editor(&state, s, &user, id, errors).await
         }
     }
@@ -360,7 +351,7 @@ async fn publish(
     match service::publish(&state, &user, id).await {
         Ok(()) => Ok(Redirect::to(&format!("/papers/{id}")).into_response()),
         Err(e) => {
-            let errors = form_messages(e, &s)?;
+            let errors = e.into_form_messages(s.tr.0)?;
             show_editor(&state, s, &user, id, errors).await
         }
     }
