@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::accounts::password::PasswordHasher;
 use crate::accounts::session::TokenKeys;
+use crate::accounts::session_cache::SessionCache;
 use crate::clock::Clock;
 use crate::config::Config;
 
@@ -21,6 +22,8 @@ pub struct Inner {
     pub hasher: PasswordHasher,
     /// The exam in progress: group-commit writer and read-only caches.
     pub sitting: crate::attempts::Sitting,
+    /// Sessions read in the last few seconds (see `session_cache`).
+    pub sessions: SessionCache,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
             tokens,
             hasher,
             sitting,
+            sessions: SessionCache::default(),
         }))
     }
 

@@ -8,6 +8,7 @@ pub mod password;
 pub mod routes;
 pub mod service;
 pub mod session;
+pub mod session_cache;
 pub mod store;
 
 use axum::Router;

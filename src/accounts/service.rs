@@ -102,6 +102,7 @@ pub async fn sign_in(
 pub async fn sign_out(state: &AppState, user: &CurrentUser) -> Result<(), AppError> {
     let now = state.now_ms();
     store::revoke_session(&state.db, &user.session_id, now).await?;
+    state.sessions.forget_user(user.id);
     audit::record(
         &state.db,
         now,
@@ -224,6 +225,7 @@ pub async fn change_password(
     )
     .await?;
     txn.commit().await?;
+    state.sessions.forget_user(user.id);
     Ok(())
 }
 
@@ -409,6 +411,7 @@ pub async fn change_access(
     )
     .await?;
     txn.commit().await?;
+    state.sessions.forget_user(id);
     store::find_user(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -446,6 +449,7 @@ pub async fn reset_password(
     )
     .await?;
     txn.commit().await?;
+    state.sessions.forget_user(id);
     Ok(password)
 }
 
@@ -455,6 +459,7 @@ pub async fn set_locale(
     locale: Locale,
 ) -> Result<(), AppError> {
     store::set_locale(&state.db, user.id, locale.code()).await?;
+    state.sessions.forget_user(user.id);
     Ok(())
 }
 

@@ -463,6 +463,9 @@ impl BoardPage {
     fn at(&self, ms: &i64) -> String {
         format_local(*ms, self.offset)
     }
+    fn left(&self, seconds: &i64) -> String {
+        format!("{}:{:02}", seconds / 60, seconds % 60)
+    }
 }
 
 async fn board_page(

@@ -34,16 +34,36 @@ pub struct PaperFacts {
     pub paper: paper::Model,
     pub spec: PaperSpec,
     pub content: HashMap<i64, Question>,
+    /// Per question version, its shape in stored order (no key).
+    shapes: HashMap<i64, ItemShape>,
     pool: Vec<crate::exams::blueprint::PoolItem>,
 }
 
-/// One attempt's form, decoded once per process.
+/// One attempt's form, decoded once per process. Kept small (no per-item
+/// shapes: those come from the paper), since ten thousand candidates each
+/// have one in memory on exam day.
 pub struct FormFacts {
     pub attempt_id: i32,
     pub candidate_id: i32,
     pub paper_id: i32,
     pub form: Form,
-    pub shapes: Vec<ItemShape>,
+    pub item_count: usize,
+    paper: Arc<PaperFacts>,
+}
+
+impl FormFacts {
+    /// The shape of the item at a 0-based form position, as this form shows it.
+    pub fn shape(&self, index: usize) -> Option<ItemShape> {
+        let item = self
+            .form
+            .sections
+            .iter()
+            .flat_map(|s| s.items.iter())
+            .nth(index)?;
+        let mut shape = self.paper.shapes.get(&item.version_id)?.clone();
+        shape.option_order = item.option_order.clone();
+        Some(shape)
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -96,10 +116,15 @@ pub async fn paper_facts(state: &AppState, paper_id: i32) -> Result<Arc<PaperFac
         .filter(|p| p.status == "published")
         .ok_or(AppError::NotFound)?;
     let (spec, pool, content) = crate::exams::service::pool_of(state, &p).await?;
+    let shapes = content
+        .iter()
+        .map(|(version, q)| (*version, base_shape(q)))
+        .collect();
     let facts = Arc::new(PaperFacts {
         paper: p,
         spec,
         content,
+        shapes,
         pool,
     });
     state.sitting.keep_paper(paper_id, facts.clone());
@@ -115,28 +140,23 @@ async fn form_facts(state: &AppState, a: &attempt::Model) -> Result<Arc<FormFact
         .await?
         .ok_or_else(|| internal(format!("attempt {} has no form {}", a.id, a.form_id)))?;
     let form = Form::decode(&row.data).map_err(|e| internal(format!("form {}: {e}", row.id)))?;
-    let shapes = form
-        .sections
-        .iter()
-        .flat_map(|s| s.items.iter())
-        .map(|item| {
-            let q = paper.content.get(&item.version_id).ok_or_else(|| {
-                internal(format!(
-                    "form {} names unknown version {}",
-                    row.id, item.version_id
-                ))
-            })?;
-            let mut shape = base_shape(q);
-            shape.option_order = item.option_order.clone();
-            Ok(shape)
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let mut item_count = 0;
+    for item in form.sections.iter().flat_map(|s| s.items.iter()) {
+        if !paper.shapes.contains_key(&item.version_id) {
+            return Err(internal(format!(
+                "form {} names unknown version {}",
+                row.id, item.version_id
+            )));
+        }
+        item_count += 1;
+    }
     let facts = Arc::new(FormFacts {
         attempt_id: a.id,
         candidate_id: a.candidate_id,
         paper_id: a.paper_id,
         form,
-        shapes,
+        item_count,
+        paper,
     });
     state.sitting.keep_form(a.id, facts.clone());
     Ok(facts)
@@ -211,16 +231,19 @@ pub async fn start(
     user.require(&[Role::Candidate])?;
     let facts = paper_facts(state, paper_id).await?;
     let p = &facts.paper;
-    let app = campaigns::store::application_of(&state.db, p.campaign_id, user.id)
+    let standing = store::standing(&state.db, p.id, p.campaign_id, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if app.status != "approved" {
+    if standing.application_status != "approved" {
         return Err(AppError::invalid(
             "paper",
             Text::key("attempts.not_approved"),
         ));
     }
-    if let Some(a) = store::attempt_of(&state.db, p.id, app.id).await? {
+    if let Some(id) = standing.attempt_id {
+        let a = store::find_attempt(&state.db, id)
+            .await?
+            .ok_or_else(|| internal(format!("attempt {id} vanished")))?;
         if a.status != IN_PROGRESS {
             return Err(conflict("attempts.already_submitted"));
         }
@@ -241,34 +264,48 @@ pub async fn start(
         Window::Open => {}
     }
     // Forms are issued ahead of exam day; one drawn now is the exception.
-    let form = match crate::exams::store::form_of(&state.db, p.id, app.id).await? {
+    let (form_id, item_count) = match standing.form {
         Some(f) => f,
-        None => draw_form(state, &facts, app.id, now).await?,
+        None => {
+            let f = draw_form(state, &facts, standing.application_id, now).await?;
+            (f.id, f.item_count)
+        }
     };
     let new = NewAttempt {
         paper_id: p.id,
-        application_id: app.id,
+        application_id: standing.application_id,
         candidate_id: user.id,
-        form_id: form.id,
-        item_count: form.item_count,
+        form_id,
+        item_count,
         sequential: facts.spec.navigation == Navigation::Sequential,
         started_ms: now,
-        deadline_ms: domain::deadline(now, p.time_limit_minutes, app.extra_minutes, 0, p.closes_ms),
+        deadline_ms: domain::deadline(
+            now,
+            p.time_limit_minutes,
+            standing.extra_minutes,
+            0,
+            p.closes_ms,
+        ),
         grace_ms: i64::from(p.grace_seconds) * 1000,
     };
-    let created = matches!(
-        state
-            .sitting
-            .writer
-            .apply(Write::Start(new))
-            .await
-            .map_err(internal)?,
-        Outcome::Done(true)
-    );
-    let a = store::attempt_of(&state.db, p.id, app.id)
-        .await?
-        .ok_or_else(|| internal("attempt vanished after insert"))?;
-    Ok((a, created))
+    let outcome = state
+        .sitting
+        .writer
+        .apply(Write::Start(new.clone()))
+        .await
+        .map_err(internal)?;
+    match outcome {
+        // Everything the row holds is known: no need to read it back.
+        Outcome::Started {
+            attempt_id: Some(id),
+        } => Ok((new.into_model(id), true)),
+        _ => {
+            let a = store::attempt_of(&state.db, p.id, standing.application_id)
+                .await?
+                .ok_or_else(|| internal("attempt vanished after insert"))?;
+            Ok((a, false))
+        }
+    }
 }
 
 async fn draw_form(
@@ -387,7 +424,7 @@ pub async fn save(
     let index = item - 1;
     let shape = usize::try_from(index)
         .ok()
-        .and_then(|i| f.shapes.get(i))
+        .and_then(|i| f.shape(i))
         .ok_or_else(|| AppError::invalid("item", Text::key("attempts.no_such_item")))?;
     if input.seq < 1 {
         return Err(AppError::invalid("seq", Text::key("attempts.bad_seq")));
@@ -395,7 +432,7 @@ pub async fn save(
     let response = match &input.response {
         None => None,
         Some(r) => {
-            let original = domain::to_original(shape, r)
+            let original = domain::to_original(&shape, r)
                 .map_err(|k| AppError::invalid("response", Text::key(k)))?;
             Some(serde_json::to_string(&original).map_err(internal)?)
         }
@@ -444,7 +481,7 @@ pub async fn flag(
     flagged: bool,
 ) -> Result<(), AppError> {
     let f = own_form(state, user, id).await?;
-    if item < 1 || usize::try_from(item).unwrap_or(usize::MAX) > f.shapes.len() {
+    if item < 1 || usize::try_from(item).unwrap_or(usize::MAX) > f.item_count {
         return Err(AppError::invalid(
             "item",
             Text::key("attempts.no_such_item"),
@@ -577,12 +614,12 @@ pub async fn view_of(state: &AppState, a: attempt::Model) -> Result<AttemptView,
         .await?
         .into_iter()
         .map(|row| {
-            let shape = usize::try_from(row.item).ok().and_then(|i| f.shapes.get(i));
+            let shape = usize::try_from(row.item).ok().and_then(|i| f.shape(i));
             let response = row
                 .response
                 .as_deref()
                 .and_then(|j| serde_json::from_str::<Response>(j).ok())
-                .and_then(|r| shape.and_then(|s| domain::to_display(s, &r)));
+                .and_then(|r| shape.as_ref().and_then(|s| domain::to_display(s, &r)));
             AnswerView {
                 item: row.item + 1,
                 response,

@@ -3,8 +3,10 @@
 //! processes share one database: the condition is checked by the database at
 //! the moment of writing, not by a read that another process could overtake.
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::entity::{answer, attempt};
 
@@ -24,36 +26,179 @@ pub struct NewAttempt {
     pub grace_ms: i64,
 }
 
-/// Inserts the attempt unless this application already has one for the paper
-/// (a double click, two tabs, two processes): true when this call created it.
-pub async fn insert_attempt(db: &impl ConnectionTrait, a: &NewAttempt) -> Result<bool, DbErr> {
-    let row = attempt::ActiveModel {
-        paper_id: Set(a.paper_id),
-        application_id: Set(a.application_id),
-        candidate_id: Set(a.candidate_id),
-        form_id: Set(a.form_id),
-        item_count: Set(a.item_count),
-        sequential: Set(a.sequential),
-        position: Set(0),
-        started_ms: Set(a.started_ms),
-        deadline_ms: Set(a.deadline_ms),
-        grace_ms: Set(a.grace_ms),
-        extra_ms: Set(0),
-        submitted_ms: Set(None),
-        submit_reason: Set(None),
-        status: Set(IN_PROGRESS.into()),
-        last_save_ms: Set(None),
-        ..Default::default()
-    };
-    let n = attempt::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([attempt::Column::PaperId, attempt::Column::ApplicationId])
-                .do_nothing()
-                .to_owned(),
+impl NewAttempt {
+    /// The row as [`insert_attempts`] writes it.
+    pub fn into_model(self, id: i32) -> attempt::Model {
+        attempt::Model {
+            id,
+            paper_id: self.paper_id,
+            application_id: self.application_id,
+            candidate_id: self.candidate_id,
+            form_id: self.form_id,
+            item_count: self.item_count,
+            sequential: self.sequential,
+            position: 0,
+            started_ms: self.started_ms,
+            deadline_ms: self.deadline_ms,
+            grace_ms: self.grace_ms,
+            extra_ms: 0,
+            submitted_ms: None,
+            submit_reason: None,
+            status: IN_PROGRESS.into(),
+            last_save_ms: None,
+        }
+    }
+}
+
+/// Inserts attempts, skipping any application that already has one for the
+/// paper (a double click, two tabs, two processes). Returns the new ids by
+/// (paper, application); no (paper, application) may appear twice.
+pub async fn insert_attempts(
+    db: &impl ConnectionTrait,
+    new: &[&NewAttempt],
+) -> Result<HashMap<(i32, i32), i32>, DbErr> {
+    if new.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = Query::insert();
+    q.into_table(attempt::Entity).columns([
+        attempt::Column::PaperId,
+        attempt::Column::ApplicationId,
+        attempt::Column::CandidateId,
+        attempt::Column::FormId,
+        attempt::Column::ItemCount,
+        attempt::Column::Sequential,
+        attempt::Column::Position,
+        attempt::Column::StartedMs,
+        attempt::Column::DeadlineMs,
+        attempt::Column::GraceMs,
+        attempt::Column::ExtraMs,
+        attempt::Column::Status,
+    ]);
+    for a in new {
+        q.values_panic([
+            a.paper_id.into(),
+            a.application_id.into(),
+            a.candidate_id.into(),
+            a.form_id.into(),
+            a.item_count.into(),
+            a.sequential.into(),
+            0i32.into(),
+            a.started_ms.into(),
+            a.deadline_ms.into(),
+            a.grace_ms.into(),
+            0i64.into(),
+            IN_PROGRESS.into(),
+        ]);
+    }
+    q.on_conflict(
+        OnConflict::columns([attempt::Column::PaperId, attempt::Column::ApplicationId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .returning(Query::returning().columns([
+        attempt::Column::Id,
+        attempt::Column::PaperId,
+        attempt::Column::ApplicationId,
+    ]));
+    let mut ids = HashMap::with_capacity(new.len());
+    for row in db.query_all(&q).await? {
+        ids.insert(
+            (
+                row.try_get::<i32>("", "paper_id")?,
+                row.try_get::<i32>("", "application_id")?,
+            ),
+            row.try_get::<i32>("", "id")?,
+        );
+    }
+    Ok(ids)
+}
+
+/// What starting a paper needs to know of the candidate, in one read: their
+/// application to the paper's campaign, the form issued to it and the attempt
+/// already started, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub application_id: i32,
+    pub application_status: String,
+    pub extra_minutes: i32,
+    /// (form id, item count) of the form issued ahead of exam day.
+    pub form: Option<(i32, i32)>,
+    pub attempt_id: Option<i32>,
+}
+
+pub async fn standing(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+    campaign_id: i32,
+    candidate_id: i32,
+) -> Result<Option<Standing>, DbErr> {
+    use crate::campaigns::entity::application;
+    use crate::exams::entity::form;
+    let (app, f, a) = (Alias::new("app"), Alias::new("f"), Alias::new("a"));
+    let q = Query::select()
+        .expr_as(
+            Expr::col((app.clone(), application::Column::Id)),
+            Alias::new("application_id"),
         )
-        .exec_without_returning(db)
-        .await?;
-    Ok(n > 0)
+        .expr_as(
+            Expr::col((app.clone(), application::Column::Status)),
+            Alias::new("status"),
+        )
+        .expr_as(
+            Expr::col((app.clone(), application::Column::ExtraMinutes)),
+            Alias::new("extra_minutes"),
+        )
+        .expr_as(
+            Expr::col((f.clone(), form::Column::Id)),
+            Alias::new("form_id"),
+        )
+        .expr_as(
+            Expr::col((f.clone(), form::Column::ItemCount)),
+            Alias::new("item_count"),
+        )
+        .expr_as(
+            Expr::col((a.clone(), attempt::Column::Id)),
+            Alias::new("attempt_id"),
+        )
+        .from_as(application::Entity, app.clone())
+        .join_as(
+            JoinType::LeftJoin,
+            form::Entity,
+            f.clone(),
+            Expr::col((f.clone(), form::Column::PaperId))
+                .eq(paper_id)
+                .and(
+                    Expr::col((f.clone(), form::Column::ApplicationId))
+                        .equals((app.clone(), application::Column::Id)),
+                ),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            attempt::Entity,
+            a.clone(),
+            Expr::col((a.clone(), attempt::Column::PaperId))
+                .eq(paper_id)
+                .and(
+                    Expr::col((a.clone(), attempt::Column::ApplicationId))
+                        .equals((app.clone(), application::Column::Id)),
+                ),
+        )
+        .and_where(Expr::col((app.clone(), application::Column::CampaignId)).eq(campaign_id))
+        .and_where(Expr::col((app, application::Column::CandidateId)).eq(candidate_id))
+        .to_owned();
+    let Some(row) = db.query_one(&q).await? else {
+        return Ok(None);
+    };
+    let form_id: Option<i32> = row.try_get("", "form_id")?;
+    let item_count: Option<i32> = row.try_get("", "item_count")?;
+    Ok(Some(Standing {
+        application_id: row.try_get("", "application_id")?,
+        application_status: row.try_get("", "status")?,
+        extra_minutes: row.try_get("", "extra_minutes")?,
+        form: form_id.zip(item_count),
+        attempt_id: row.try_get("", "attempt_id")?,
+    }))
 }
 
 pub async fn find_attempt(
@@ -159,6 +304,128 @@ pub async fn lock_open(
     row.map(|r| r.try_get::<i64>("", "deadline_ms")).transpose()
 }
 
+/// What a batch of saves needs to know of an open attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenAttempt {
+    pub deadline_ms: i64,
+    pub grace_ms: i64,
+    pub sequential: bool,
+    pub position: i32,
+    pub item_count: i32,
+}
+
+/// The write lock of a batch of saves: one UPDATE touches every attempt in
+/// `ids` that is still in progress and open at `earliest_now_ms`, and returns
+/// what the caller needs to decide each save by its own time. Like
+/// [`lock_open`], the UPDATE orders the batch against a concurrent submit (row
+/// locks on PostgreSQL, the write lock on SQLite).
+pub async fn lock_open_many(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+    earliest_now_ms: i64,
+    latest_now_ms: i64,
+) -> Result<HashMap<i32, OpenAttempt>, DbErr> {
+    let q = Query::update()
+        .table(attempt::Entity)
+        .value(attempt::Column::LastSaveMs, latest_now_ms)
+        .and_where(attempt::Column::Id.is_in(ids.iter().copied()))
+        .and_where(attempt::Column::Status.eq(IN_PROGRESS))
+        .and_where(
+            Expr::col(attempt::Column::DeadlineMs)
+                .add(Expr::col(attempt::Column::GraceMs))
+                .gte(earliest_now_ms),
+        )
+        .returning(Query::returning().columns([
+            attempt::Column::Id,
+            attempt::Column::DeadlineMs,
+            attempt::Column::GraceMs,
+            attempt::Column::Sequential,
+            attempt::Column::Position,
+            attempt::Column::ItemCount,
+        ]))
+        .to_owned();
+    let mut open = HashMap::with_capacity(ids.len());
+    for row in db.query_all(&q).await? {
+        open.insert(
+            row.try_get::<i32>("", "id")?,
+            OpenAttempt {
+                deadline_ms: row.try_get("", "deadline_ms")?,
+                grace_ms: row.try_get("", "grace_ms")?,
+                sequential: row.try_get("", "sequential")?,
+                position: row.try_get("", "position")?,
+                item_count: row.try_get("", "item_count")?,
+            },
+        );
+    }
+    Ok(open)
+}
+
+/// One answer of a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerRow<'a> {
+    pub attempt_id: i32,
+    pub item: i32,
+    pub response: Option<&'a str>,
+    pub seq: i64,
+    pub saved_ms: i64,
+}
+
+/// [`upsert_answer`] for many answers in one statement; no (attempt, item)
+/// may appear twice. Returns the (attempt, item) pairs written: the others
+/// already had an equal or higher sequence number.
+pub async fn upsert_answers(
+    db: &impl ConnectionTrait,
+    rows: &[AnswerRow<'_>],
+) -> Result<HashSet<(i32, i32)>, DbErr> {
+    if rows.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut q = Query::insert();
+    q.into_table(answer::Entity).columns([
+        answer::Column::AttemptId,
+        answer::Column::Item,
+        answer::Column::Response,
+        answer::Column::Flagged,
+        answer::Column::Seq,
+        answer::Column::SavedMs,
+    ]);
+    for r in rows {
+        q.values_panic([
+            r.attempt_id.into(),
+            r.item.into(),
+            r.response.map(str::to_owned).into(),
+            false.into(),
+            r.seq.into(),
+            r.saved_ms.into(),
+        ]);
+    }
+    q.on_conflict(newer_answer_wins())
+        .returning(Query::returning().columns([answer::Column::AttemptId, answer::Column::Item]));
+    let mut written = HashSet::with_capacity(rows.len());
+    for row in db.query_all(&q).await? {
+        written.insert((
+            row.try_get::<i32>("", "attempt_id")?,
+            row.try_get::<i32>("", "item")?,
+        ));
+    }
+    Ok(written)
+}
+
+/// On a stored answer, a save replaces it only with a higher sequence number.
+fn newer_answer_wins() -> OnConflict {
+    OnConflict::columns([answer::Column::AttemptId, answer::Column::Item])
+        .update_columns([
+            answer::Column::Response,
+            answer::Column::Seq,
+            answer::Column::SavedMs,
+        ])
+        .action_and_where(
+            Expr::col((answer::Entity, answer::Column::Seq))
+                .lt(Expr::col((Alias::new("excluded"), answer::Column::Seq))),
+        )
+        .to_owned()
+}
+
 /// Stores a response unless the stored one has an equal or higher sequence
 /// number. True when written.
 pub async fn upsert_answer(
@@ -187,19 +454,7 @@ pub async fn upsert_answer(
             seq.into(),
             now_ms.into(),
         ])
-        .on_conflict(
-            OnConflict::columns([answer::Column::AttemptId, answer::Column::Item])
-                .update_columns([
-                    answer::Column::Response,
-                    answer::Column::Seq,
-                    answer::Column::SavedMs,
-                ])
-                .action_and_where(
-                    Expr::col((answer::Entity, answer::Column::Seq))
-                        .lt(Expr::col((Alias::new("excluded"), answer::Column::Seq))),
-                )
-                .to_owned(),
-        )
+        .on_conflict(newer_answer_wins())
         .to_owned();
     Ok(db.execute(&q).await?.rows_affected() > 0)
 }

@@ -10,11 +10,13 @@
 //! SQLite gets one writer (it has one write lock anyway); PostgreSQL several,
 //! so round trips overlap.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
+use super::domain;
 use super::store::{self, NewAttempt};
 
 /// Writes taken into one transaction at most: bounds the latency a batch adds
@@ -72,7 +74,10 @@ pub enum Outcome {
     /// The attempt refused the write: submitted, past deadline + grace, or
     /// (sequential) not on this item. The caller reads the attempt to say which.
     Refused,
-    /// Start, move, submit: whether this write changed the row.
+    /// Start: the new attempt's id, or None when the application already had
+    /// one for the paper (a double click, two tabs, two processes).
+    Started { attempt_id: Option<i32> },
+    /// Move, submit: whether this write changed the row.
     Done(bool),
 }
 
@@ -132,7 +137,15 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Pending>) {
 
 async fn commit_batch(db: &DatabaseConnection, batch: &mut Vec<Pending>) {
     let writes: Vec<&Write> = batch.iter().map(|p| &p.write).collect();
-    match apply_all(db, &writes).await {
+    let started = std::time::Instant::now();
+    let result = apply_all(db, &writes).await;
+    // RUST_LOG=merit::attempts::writer=debug shows what group commit achieves.
+    tracing::debug!(
+        writes = writes.len(),
+        micros = started.elapsed().as_micros() as u64,
+        "group commit"
+    );
+    match result {
         Ok(outcomes) => {
             for (p, o) in batch.drain(..).zip(outcomes) {
                 let _ = p.ack.send(Ok(o));
@@ -158,19 +171,147 @@ async fn commit_batch(db: &DatabaseConnection, batch: &mut Vec<Pending>) {
     }
 }
 
+/// Applies writes as one group commit, exactly as the writer task does with
+/// what it finds queued: the tests give it batches that timing would only
+/// sometimes produce.
+pub async fn apply_batch(db: &DatabaseConnection, writes: &[Write]) -> Result<Vec<Outcome>, DbErr> {
+    let refs: Vec<&Write> = writes.iter().collect();
+    apply_all(db, &refs).await
+}
+
 async fn apply_all(db: &DatabaseConnection, writes: &[&Write]) -> Result<Vec<Outcome>, DbErr> {
     let txn = db.begin().await?;
     let mut out = Vec::with_capacity(writes.len());
-    for w in writes {
-        out.push(apply_one(&txn, w).await?);
+    let mut i = 0;
+    while i < writes.len() {
+        let run = &writes[i..i + batchable_run(&writes[i..])];
+        match run {
+            [Write::Save { .. }, _, ..] => out.extend(apply_saves(&txn, run).await?),
+            [Write::Start(_), _, ..] => out.extend(apply_starts(&txn, run).await?),
+            _ => out.push(apply_one(&txn, run[0]).await?),
+        }
+        i += run.len().max(1);
     }
     txn.commit().await?;
     Ok(out)
 }
 
+/// How many writes from the start are of the same kind (saves, or starts) and
+/// to distinct rows: those can go in one statement with the same result as
+/// one by one. A repeated row ends the run, so the later write sees the
+/// earlier one. Other kinds of write go alone.
+fn batchable_run(writes: &[&Write]) -> usize {
+    let mut seen = HashSet::new();
+    let run = writes
+        .iter()
+        .take_while(|w| match (w, writes[0]) {
+            (
+                Write::Save {
+                    attempt_id, item, ..
+                },
+                Write::Save { .. },
+            ) => seen.insert((*attempt_id, *item)),
+            (Write::Start(a), Write::Start(_)) => seen.insert((a.paper_id, a.application_id)),
+            _ => false,
+        })
+        .count();
+    run.max(1).min(writes.len())
+}
+
+/// Starts in one statement whatever their number.
+async fn apply_starts(
+    db: &impl sea_orm::ConnectionTrait,
+    starts: &[&Write],
+) -> Result<Vec<Outcome>, DbErr> {
+    let new: Vec<&NewAttempt> = starts
+        .iter()
+        .filter_map(|w| match w {
+            Write::Start(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let created = store::insert_attempts(db, &new).await?;
+    Ok(new
+        .iter()
+        .map(|a| match created.get(&(a.paper_id, a.application_id)) {
+            Some(id) => Outcome::Started {
+                attempt_id: Some(*id),
+            },
+            None => Outcome::Started { attempt_id: None },
+        })
+        .collect())
+}
+
+/// Saves to distinct (attempt, item) pairs in two statements whatever their
+/// number: lock the open attempts, then upsert the accepted answers.
+async fn apply_saves(
+    db: &impl sea_orm::ConnectionTrait,
+    saves: &[&Write],
+) -> Result<Vec<Outcome>, DbErr> {
+    let saves: Vec<_> = saves
+        .iter()
+        .filter_map(|w| match w {
+            Write::Save {
+                attempt_id,
+                item,
+                seq,
+                response,
+                now_ms,
+            } => Some((*attempt_id, *item, *seq, response.as_deref(), *now_ms)),
+            _ => None,
+        })
+        .collect();
+    let ids: Vec<i32> = saves
+        .iter()
+        .map(|s| s.0)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let earliest = saves.iter().map(|s| s.4).min().unwrap_or_default();
+    let latest = saves.iter().map(|s| s.4).max().unwrap_or_default();
+    let open = store::lock_open_many(db, &ids, earliest, latest).await?;
+    let accepted = |s: &(i32, i32, i64, Option<&str>, i64)| {
+        open.get(&s.0).filter(|a| {
+            domain::accepts(s.4, a.deadline_ms, a.grace_ms)
+                && domain::may_answer(a.sequential, a.position, s.1, a.item_count)
+        })
+    };
+    let rows: Vec<store::AnswerRow> = saves
+        .iter()
+        .filter(|s| accepted(s).is_some())
+        .map(|s| store::AnswerRow {
+            attempt_id: s.0,
+            item: s.1,
+            response: s.3,
+            seq: s.2,
+            saved_ms: s.4,
+        })
+        .collect();
+    let written = store::upsert_answers(db, &rows).await?;
+    let mut out = Vec::with_capacity(saves.len());
+    for s in &saves {
+        out.push(match accepted(s) {
+            None => Outcome::Refused,
+            Some(a) if written.contains(&(s.0, s.1)) => Outcome::Saved {
+                deadline_ms: a.deadline_ms,
+            },
+            Some(a) => Outcome::Stale {
+                deadline_ms: a.deadline_ms,
+                stored_seq: store::stored_seq(db, s.0, s.1).await?.unwrap_or_default(),
+            },
+        });
+    }
+    Ok(out)
+}
+
 async fn apply_one(db: &impl sea_orm::ConnectionTrait, w: &Write) -> Result<Outcome, DbErr> {
     Ok(match w {
-        Write::Start(a) => Outcome::Done(store::insert_attempt(db, a).await?),
+        Write::Start(a) => Outcome::Started {
+            attempt_id: store::insert_attempts(db, &[a])
+                .await?
+                .get(&(a.paper_id, a.application_id))
+                .copied(),
+        },
         Write::Save {
             attempt_id,
             item,
@@ -219,4 +360,36 @@ async fn apply_one(db: &impl sea_orm::ConnectionTrait, w: &Write) -> Result<Outc
             now_ms,
         } => Outcome::Done(store::submit(db, *attempt_id, reason, *now_ms).await?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn save(attempt_id: i32, item: i32) -> Write {
+        Write::Save {
+            attempt_id,
+            item,
+            seq: 1,
+            response: None,
+            now_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_run_stops_at_a_repeated_item_or_another_kind_of_write() {
+        let submit = Write::Submit {
+            attempt_id: 1,
+            reason: "candidate",
+            now_ms: 0,
+        };
+        let w = [save(1, 0), save(2, 0), save(1, 1), save(1, 0), save(3, 0)];
+        let refs: Vec<&Write> = w.iter().collect();
+        assert_eq!(batchable_run(&refs), 3, "the second save of (1, 0) waits");
+        assert_eq!(batchable_run(&refs[3..]), 2);
+        let w = [save(1, 0), submit, save(1, 1)];
+        let refs: Vec<&Write> = w.iter().collect();
+        assert_eq!(batchable_run(&refs), 1, "a submit ends the run");
+        assert_eq!(batchable_run(&refs[1..]), 1, "a submit goes alone");
+    }
 }

@@ -84,6 +84,23 @@ fn is_api(parts: &Parts) -> bool {
     parts.uri.path().starts_with("/api/")
 }
 
+/// The session row and its account: from the short-lived cache when it was
+/// read moments ago, from the database otherwise.
+async fn live_session(
+    state: &AppState,
+    sid: &str,
+    now: i64,
+) -> Result<Option<(session::Model, user::Model)>, AppError> {
+    if let Some(found) = state.sessions.get(sid, now) {
+        return Ok(Some(found));
+    }
+    let found = store::find_session(&state.db, sid).await?;
+    if let Some((s, u)) = &found {
+        state.sessions.keep(s, u, now);
+    }
+    Ok(found)
+}
+
 async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
     if let Some(Resolved(u)) = parts.extensions.get::<Resolved>() {
         return Ok(u.clone());
@@ -99,7 +116,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUs
     let idle_ms = state.config.session_idle_minutes * 60_000;
     let mut found = None;
     if let Some(claims) = state.tokens.verify(&token, now)
-        && let Some((s, u)) = store::find_session(&state.db, &claims.sid).await?
+        && let Some((s, u)) = live_session(state, &claims.sid, now).await?
         && u.id.to_string() == claims.sub
         && session_alive(&s, &u, now, idle_ms)
     {
@@ -128,6 +145,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUs
     }
     if now - s.last_seen_ms >= TOUCH_EVERY_MS {
         store::touch_session(&state.db, &s.id, now).await?;
+        state.sessions.touched(&s.id, now);
     }
     let ClientAddr(client_addr) = ClientAddr::from_request_parts(parts, state)
         .await

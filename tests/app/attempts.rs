@@ -592,3 +592,183 @@ async fn the_exam_works_without_javascript_through_form_posts() {
         "no saving after submission"
     );
 }
+
+/// A group commit decides every write as if it had been applied alone, in
+/// order: saves batched into one statement, a repeated item, a replay, a
+/// submitted attempt, one past its deadline, two starts and a double start.
+#[tokio::test]
+async fn one_group_commit_decides_each_write_as_if_applied_alone() {
+    use merit::attempts::store::NewAttempt;
+    use merit::attempts::writer::{Outcome, Write, apply_batch};
+
+    let app = TestApp::new().await;
+    let (paper, _) = exam_day(&app).await;
+    let me = candidate(&app).await;
+    let other = app.api_login(OTHER, DEMO_PASSWORD).await;
+    let mine = start(&me, paper).await["id"].as_i64().unwrap() as i32;
+    let theirs = start(&other, paper).await["id"].as_i64().unwrap() as i32;
+    assert_eq!(save(&me, i64::from(mine), 2, 5, 1).await.0, StatusCode::OK);
+    let now = app.clock_now();
+    let db = &app.state.db;
+    let row = |id: i32| async move {
+        attempt::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let my_deadline = row(mine).await.deadline_ms;
+    let their_deadline = row(theirs).await.deadline_ms;
+    let save_at = |attempt_id: i32, item: i32, seq: i64, index: usize, now_ms: i64| Write::Save {
+        attempt_id,
+        item,
+        seq,
+        response: Some(format!(r#"{{"kind":"choice","index":{index}}}"#)),
+        now_ms,
+    };
+    let outcomes = apply_batch(
+        &app.state.db,
+        &[
+            save_at(mine, 0, 1, 0, now),
+            save_at(theirs, 0, 1, 1, now),
+            save_at(mine, 1, 4, 0, now), // item 2: stored seq is 5
+            save_at(mine, 0, 2, 1, now), // item 1 again, newer: a new run
+            save_at(mine, 0, 1, 0, now), // item 1, older than the one before
+            save_at(theirs, 3, 1, 0, their_deadline + 3_600_000), // far past deadline + grace
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcomes,
+        vec![
+            Outcome::Saved {
+                deadline_ms: my_deadline
+            },
+            Outcome::Saved {
+                deadline_ms: their_deadline
+            },
+            Outcome::Stale {
+                deadline_ms: my_deadline,
+                stored_seq: 5
+            },
+            Outcome::Saved {
+                deadline_ms: my_deadline
+            },
+            Outcome::Stale {
+                deadline_ms: my_deadline,
+                stored_seq: 2
+            },
+            Outcome::Refused,
+        ]
+    );
+    let view = me.get(&format!("/api/attempts/{mine}")).await.json();
+    assert_eq!(answer_of(&view, 1).unwrap()["seq"], 2);
+    assert_eq!(
+        answer_of(&view, 2).unwrap()["seq"],
+        5,
+        "the replay changed nothing"
+    );
+    let view = other.get(&format!("/api/attempts/{theirs}")).await.json();
+    assert_eq!(answer_of(&view, 1).unwrap()["seq"], 1);
+    assert!(answer_of(&view, 4).is_none(), "the late save left nothing");
+
+    // A submit in the middle of saves: the saves after it are refused.
+    let outcomes = apply_batch(
+        &app.state.db,
+        &[
+            save_at(theirs, 5, 1, 0, now),
+            Write::Submit {
+                attempt_id: theirs,
+                reason: "candidate",
+                now_ms: now,
+            },
+            save_at(theirs, 6, 1, 0, now),
+            save_at(mine, 6, 1, 0, now),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outcomes,
+        vec![
+            Outcome::Saved {
+                deadline_ms: their_deadline
+            },
+            Outcome::Done(true),
+            Outcome::Refused,
+            Outcome::Saved {
+                deadline_ms: my_deadline
+            },
+        ]
+    );
+
+    // Starts in one statement; a second start of the same application is
+    // told the attempt exists, and so is one that already had an attempt.
+    let mine_row = row(mine).await;
+    let new = |application_id: i32| NewAttempt {
+        paper_id: mine_row.paper_id,
+        application_id,
+        candidate_id: mine_row.candidate_id,
+        form_id: mine_row.form_id,
+        item_count: mine_row.item_count,
+        sequential: false,
+        started_ms: now,
+        deadline_ms: now + 60_000,
+        grace_ms: 0,
+    };
+    let free: Vec<i32> = merit::campaigns::entity::application::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .filter(|id| *id != mine_row.application_id)
+        .collect();
+    let theirs_app = row(theirs).await.application_id;
+    let fresh: Vec<i32> = free
+        .into_iter()
+        .filter(|id| *id != theirs_app)
+        .take(2)
+        .collect();
+    let outcomes = apply_batch(
+        &app.state.db,
+        &[
+            Write::Start(new(fresh[0])),
+            Write::Start(new(fresh[1])),
+            Write::Start(new(mine_row.application_id)),
+            Write::Start(new(fresh[0])),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            outcomes[0],
+            Outcome::Started {
+                attempt_id: Some(_)
+            }
+        ),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(
+            outcomes[1],
+            Outcome::Started {
+                attempt_id: Some(_)
+            }
+        ),
+        "{outcomes:?}"
+    );
+    assert_ne!(outcomes[0], outcomes[1]);
+    assert_eq!(
+        outcomes[2],
+        Outcome::Started { attempt_id: None },
+        "already started"
+    );
+    assert_eq!(
+        outcomes[3],
+        Outcome::Started { attempt_id: None },
+        "started earlier in the batch"
+    );
+}

@@ -9,6 +9,7 @@ mod audit;
 mod banks;
 mod campaigns;
 mod cli;
+mod crash;
 mod demo;
 mod grading;
 mod hires;

@@ -37,9 +37,36 @@
         return (fd.get("text") || "").trim() ? { kind: "text", text: fd.get("text") } : null;
       case "essay":
         return (fd.get("text") || "").trim() ? { kind: "essay", text: fd.get("text") } : null;
+      case "ordering":
+        return ordering(fd);
+      case "matching":
+        return matching(fd);
       default:
-        return undefined; // ordering and matching are saved by the form post
+        return undefined; // saved by the form post
     }
+  }
+
+  // As the form post reads them: every displayed item needs a rank (a tie
+  // keeps page order); until then the item counts as unanswered.
+  function ordering(fd) {
+    var ranked = [];
+    for (var i = 0; fd.has("rank_" + i); i++) {
+      var r = (fd.get("rank_" + i) || "").trim();
+      if (r === "" || isNaN(+r)) return null;
+      ranked.push([+r, i]);
+    }
+    ranked.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    return ranked.length ? { kind: "ordering", order: ranked.map(function (p) { return p[1]; }) } : null;
+  }
+
+  function matching(fd) {
+    var answers = [], any = false;
+    for (var i = 0; fd.has("match_" + i); i++) {
+      var a = fd.get("match_" + i);
+      answers.push(a === "" ? null : +a);
+      any = any || a !== "";
+    }
+    return any ? { kind: "matching", answers: answers } : null;
   }
 
   function send() {

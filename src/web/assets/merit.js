@@ -8,3 +8,33 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// The invigilation board refreshes itself every few seconds: the rows' figures
+// are replaced from a fresh copy of the page, new candidates' rows appended,
+// and the extra-time forms left alone so nothing being typed is lost.
+(function () {
+  var board = document.getElementById("board");
+  if (!board) return;
+  function refresh() {
+    fetch(location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var counts = fresh.getElementById("board-counts");
+        if (counts) document.getElementById("board-counts").innerHTML = counts.innerHTML;
+        var tbody = board.querySelector("tbody");
+        fresh.querySelectorAll("#board tbody tr").forEach(function (row) {
+          var mine = tbody.querySelector('tr[data-attempt="' + row.dataset.attempt + '"]');
+          if (!mine) { tbody.appendChild(document.importNode(row, true)); return; }
+          row.querySelectorAll("td[data-live]").forEach(function (cell) {
+            var old = mine.querySelector('td[data-live="' + cell.dataset.live + '"]');
+            if (old) old.innerHTML = cell.innerHTML;
+          });
+        });
+        board.dataset.refreshed = new Date().toISOString();
+      })
+      .catch(function () { /* try again next time */ })
+      .finally(function () { setTimeout(refresh, 5000); });
+  }
+  setTimeout(refresh, 5000);
+})();
