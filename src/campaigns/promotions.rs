@@ -328,6 +328,15 @@ pub async fn confirm(
             plans.push((link.clone(), person, None));
             continue;
         }
+        if effective < person.hire_date {
+            errors.push(FieldError::new(
+                "effective_date",
+                Text::key("promotions.before_hire")
+                    .with("name", &person.full_name)
+                    .with("hired", person.hire_date),
+            ));
+            continue;
+        }
         if person.status != staff_domain::Status::Active.as_str() {
             errors.push(FieldError::new(
                 "application_ids",

@@ -273,6 +273,14 @@ async fn a_promotion_winner_gets_one_promotion_event_at_the_scale_step() {
             .unwrap(),
     );
 
+    let r = hr
+        .post(
+            &path,
+            json!({"application_ids": [winner], "effective_date": "1990-01-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("cannot be dated before"), "{}", r.text());
     let r = hr.post(&path, body.clone()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let out = r.json();
