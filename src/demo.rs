@@ -155,6 +155,9 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
     }
     load_banks(state, &actor).await?;
     crate::staff::demo::load(state).await?;
+    // The promotion campaign first: lists show the newest campaign on top,
+    // and the recruitment campaign with its paper is what a newcomer tries first.
+    load_promotion(state).await?;
     load_campaign(state).await?;
     load_paper(state).await?;
     println!("Demo data loaded. Sign in at /sign-in with password {DEMO_PASSWORD:?} as:");
@@ -420,5 +423,124 @@ async fn load_paper(state: &AppState) -> anyhow::Result<()> {
     papers::issue_forms(state, &personnel, paper.id)
         .await
         .map_err(|e| anyhow::anyhow!("demo forms: {e}"))?;
+    Ok(())
+}
+
+pub const DEMO_PROMOTION: &str = "Thi nâng ngạch chuyên viên chính Sở Nội vụ năm 2026";
+
+/// A published promotion campaign of the Department of Home Affairs under the
+/// Decree 115/2020 preset, narrowed to specialists (A1) with 9 years in grade
+/// moving to principal specialist (A2.1), for the department's principal
+/// specialist post. Its eligible list comes from the demo staff records with
+/// their 2025 appraisals; the first three eligible are admitted, each signing
+/// in as `staff-<record id>` with the demo password.
+async fn load_promotion(state: &AppState) -> anyhow::Result<()> {
+    use crate::campaigns::{promotions, service as campaigns};
+    let Some(unit) = org_units::store::find_by_code(&state.db, "SNV").await? else {
+        return Ok(());
+    };
+    if crate::campaigns::store::campaigns_in(&state.db, &Some(vec![unit.id]))
+        .await?
+        .iter()
+        .any(|c| c.title == DEMO_PROMOTION)
+    {
+        return Ok(());
+    }
+    let personnel = act_as(state, "demo.personnel").await?;
+    let mut rules = crate::rules::presets::vn_115_2020_promotion();
+    if let Some(p) = rules.promotion.as_mut() {
+        p.from_grades = vec!["A1".into()];
+        p.to_grade = Some("A2.1".into());
+        p.min_months_in_grade = 108;
+        p.min_months_in_current_grade = 12;
+    }
+    let job = crate::staff::store::positions(&state.db, Some(&[unit.id]))
+        .await?
+        .into_iter()
+        .find(|j| j.title == "Chuyên viên chính tổ chức biên chế")
+        .map(|j| j.id);
+    let now = state.now_ms();
+    let input = campaigns::CampaignInput {
+        title: DEMO_PROMOTION.into(),
+        kind: crate::campaigns::domain::CampaignKind::Promotion,
+        org_unit_id: unit.id,
+        preset: crate::rules::presets::VN_115_2020_PROMOTION.into(),
+        rule_set: Some(serde_json::to_value(&rules)?),
+        applies_from_ms: now - 86_400_000,
+        applies_until_ms: now + 30 * 86_400_000,
+        positions: vec![campaigns::PositionInput {
+            code: "CVC-01".into(),
+            title: "Chuyên viên chính tổ chức biên chế".into(),
+            quota: 2,
+            job_position_id: job,
+        }],
+        quota_override_reason: None,
+    };
+    let c = campaigns::create_campaign(state, &personnel, &input)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo promotion campaign: {e}"))?;
+    campaigns::publish_campaign(state, &personnel, c.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo promotion campaign: {e}"))?;
+    let eligible = campaigns::eligible(state, &personnel, c.id, crate::web::i18n::Locale::Vi)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo eligible list: {e}"))?;
+    let chosen: Vec<i32> = eligible
+        .iter()
+        .filter(|r| r.eligible)
+        .take(3)
+        .map(|r| r.staff_id)
+        .collect();
+    // Accounts with the demo password before admitting, so admission finds
+    // them by national ID instead of issuing random passwords.
+    let hash = state.hasher.hash(DEMO_PASSWORD).await?;
+    for id in &chosen {
+        let Some(p) = crate::staff::store::find(&state.db, *id).await? else {
+            continue;
+        };
+        let Some(national_id) = p.national_id.clone() else {
+            continue;
+        };
+        if store::find_by_national_id(&state.db, &national_id)
+            .await?
+            .is_none()
+        {
+            store::insert_user(
+                &state.db,
+                store::NewUser {
+                    username: promotions::staff_username(p.id),
+                    full_name: p.full_name.clone(),
+                    email: None,
+                    date_of_birth: Some(p.date_of_birth),
+                    national_id: Some(national_id),
+                    role: Role::Candidate,
+                    org_unit_id: None,
+                    password_hash: hash.clone(),
+                    locale: "vi".into(),
+                },
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo staff candidate {}: {e}", p.full_name))?;
+        }
+    }
+    let position = crate::campaigns::store::positions(&state.db, c.id)
+        .await?
+        .first()
+        .map(|p| p.id)
+        .ok_or_else(|| anyhow::anyhow!("demo promotion campaign has no position"))?;
+    if !chosen.is_empty() {
+        promotions::admit(
+            state,
+            &personnel,
+            c.id,
+            &promotions::Admission {
+                position_id: position,
+                staff_ids: chosen,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo admissions: {e}"))?;
+    }
     Ok(())
 }

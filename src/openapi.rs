@@ -47,6 +47,8 @@ use crate::{accounts, attempts, audit, banks, campaigns, exams, grading, org_uni
         campaigns::api::extra_minutes,
         campaigns::api::eligible,
         campaigns::api::hire_winners,
+        campaigns::api::admit_staff,
+        campaigns::api::promote_winners,
         exams::api::list,
         exams::api::create,
         exams::api::show,

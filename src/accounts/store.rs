@@ -102,6 +102,17 @@ pub async fn find_by_login(
         .await
 }
 
+/// The account holding a national ID, if any (unique among accounts).
+pub async fn find_by_national_id(
+    db: &impl ConnectionTrait,
+    national_id: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::NationalId.eq(national_id))
+        .one(db)
+        .await
+}
+
 pub async fn find_user(db: &impl ConnectionTrait, id: i32) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find_by_id(id).one(db).await
 }

@@ -27,6 +27,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/campaigns/{id}/eligible", get(eligible))
         .route("/api/campaigns/{id}/hires", post(hire_winners))
+        .route("/api/campaigns/{id}/admissions", post(admit_staff))
+        .route("/api/campaigns/{id}/promotions", post(promote_winners))
         .route("/api/me/applications", get(mine))
         .route("/api/applications/{id}/decision", post(decide))
         .route("/api/applications/{id}/extra-minutes", put(extra_minutes))
@@ -296,5 +298,30 @@ pub async fn hire_winners(
 ) -> Result<axum::Json<Vec<super::hires::Hired>>, AppError> {
     Ok(axum::Json(
         super::hires::confirm(&state, &user, id, &body).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/campaigns/{id}/admissions", tag = "campaigns", params(("id" = i32, Path)), request_body = super::promotions::Admission,
+    responses((status = 201, body = [super::promotions::Admitted], description = "promotion campaigns: an approved application per eligible member of staff, linked to the staff record; a new candidate account's password is shown once"), (status = 404), (status = 422, description = "not a promotion campaign, not on the eligible list or excluded (with the reasons), already admitted, or the national ID belongs to a staff account")))]
+pub async fn admit_staff(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(body): Json<super::promotions::Admission>,
+) -> Result<impl IntoResponse, AppError> {
+    let admitted = super::promotions::admit(&state, &user, id, &body).await?;
+    Ok((StatusCode::CREATED, axum::Json(admitted)))
+}
+
+#[utoipa::path(post, path = "/api/campaigns/{id}/promotions", tag = "campaigns", params(("id" = i32, Path)), request_body = super::promotions::PromotionConfirmation,
+    responses((status = 200, body = [super::promotions::Promoted], description = "a promotion event per confirmed winner (new grade, step and coefficient); `already` when confirmed before, and then nothing is written"), (status = 404), (status = 422, description = "results not released, not a selected candidate, not admitted from staff records, or no target grade")))]
+pub async fn promote_winners(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(body): Json<super::promotions::PromotionConfirmation>,
+) -> Result<axum::Json<Vec<super::promotions::Promoted>>, AppError> {
+    Ok(axum::Json(
+        super::promotions::confirm(&state, &user, id, &body).await?,
     ))
 }

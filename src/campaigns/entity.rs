@@ -76,3 +76,26 @@ pub mod application {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod staff_link {
+    use sea_orm::entity::prelude::*;
+
+    /// A promotion-campaign application admitted from a staff record; the
+    /// promotion it leads to is written once, when `promoted_ms` is set.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "staff_links")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub application_id: i32,
+        pub campaign_id: i32,
+        pub staff_id: i32,
+        pub created_ms: i64,
+        pub promoted_ms: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -7,6 +7,7 @@ pub mod eligibility;
 pub mod entity;
 pub mod hires;
 pub mod import;
+pub mod promotions;
 pub mod routes;
 pub mod rules;
 pub mod service;

@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}/extra-time", post(extra_time))
         .route("/my/applications", get(my_applications))
         .route("/campaigns/{id}/hires", post(confirm_hires))
+        .route("/campaigns/{id}/admissions", post(admit_staff))
+        .route("/campaigns/{id}/promotions", post(confirm_promotions))
 }
 
 pub struct CampaignRow {
@@ -263,6 +265,21 @@ struct CampaignPage {
     /// Selected candidates of released results, to confirm as hires.
     winners: Vec<(i32, String, String)>,
     today: String,
+    /// Per position linked to a job position: vacancies and the recruitment
+    /// cap of the approved plan covering its unit (`None`: no plan applies).
+    limits: Vec<PositionLimit>,
+    /// Staff already admitted to this promotion campaign.
+    admitted_staff: Vec<i32>,
+    /// Accounts of staff just admitted, passwords shown once.
+    admitted: Vec<super::promotions::Admitted>,
+    /// Selected winners of a released promotion ranking.
+    promotion_winners: Vec<super::promotions::Winner>,
+}
+
+pub struct PositionLimit {
+    pub position_id: i32,
+    pub vacancies: i32,
+    pub cap: Option<i32>,
 }
 
 impl CampaignPage {
@@ -279,6 +296,14 @@ impl CampaignPage {
             .map(|s| s.label_key())
             .unwrap_or("applications.status_submitted")
     }
+
+    fn limit_of(&self, position_id: &i32) -> Option<&PositionLimit> {
+        self.limits.iter().find(|l| l.position_id == *position_id)
+    }
+
+    fn is_admitted(&self, staff_id: &i32) -> bool {
+        self.admitted_staff.contains(staff_id)
+    }
 }
 
 async fn show(
@@ -288,6 +313,18 @@ async fn show(
     id: i32,
     errors: Vec<String>,
     imported: Vec<import::Issued>,
+) -> Result<Response, AppError> {
+    show_with(state, s, user, id, errors, imported, Vec::new()).await
+}
+
+async fn show_with(
+    state: &AppState,
+    s: Shell,
+    user: &crate::web::CurrentUser,
+    id: i32,
+    errors: Vec<String>,
+    imported: Vec<import::Issued>,
+    admitted: Vec<super::promotions::Admitted>,
 ) -> Result<Response, AppError> {
     let offset = state.config.utc_offset_minutes;
     let units = org_units::store::names(&state.db).await?;
@@ -352,8 +389,37 @@ async fn show(
     } else {
         Vec::new()
     };
+    let promotion = c.kind == CampaignKind::Promotion.as_str();
+    let promotion_winners = if manage
+        && promotion
+        && crate::grading::store::release_of(&state.db, c.id)
+            .await?
+            .is_some()
+    {
+        super::promotions::winners(state, user, c.id).await?
+    } else {
+        Vec::new()
+    };
+    let admitted_staff = if manage && promotion {
+        store::staff_links(&state.db, c.id)
+            .await?
+            .into_iter()
+            .map(|l| l.staff_id)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let limits = if manage {
+        position_limits(state, &c, &positions).await?
+    } else {
+        Vec::new()
+    };
     let today = crate::staff::service::today(state.now_ms()).to_string();
     let page = CampaignPage {
+        limits,
+        admitted_staff,
+        admitted,
+        promotion_winners,
         winners,
         today,
         eligible,
@@ -377,6 +443,35 @@ async fn show(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, render(page)?).into_response())
+}
+
+/// What limits each linked position's quota, as the quota check sees it: the
+/// job position's vacancies and the unit's recruitment cap for the campaign's year.
+async fn position_limits(
+    state: &AppState,
+    c: &campaign::Model,
+    positions: &[position::Model],
+) -> Result<Vec<PositionLimit>, AppError> {
+    let year = chrono::DateTime::from_timestamp_millis(c.applies_from_ms)
+        .map(|t| chrono::Datelike::year(&t))
+        .unwrap_or(2026);
+    let mut out = Vec::new();
+    for p in positions {
+        let Some(job) = p.job_position_id else {
+            continue;
+        };
+        let Some(j) = crate::staff::store::position(&state.db, job).await? else {
+            continue;
+        };
+        out.push(PositionLimit {
+            position_id: p.id,
+            vacancies: crate::staff::store::vacancies(&state.db, job)
+                .await?
+                .unwrap_or(0),
+            cap: crate::plans::service::recruitment_cap(&state.db, j.org_unit_id, year).await?,
+        });
+    }
+    Ok(out)
 }
 
 async fn campaign_page(
@@ -774,6 +869,72 @@ async fn confirm_hires(
     .await
     {
         Ok(_) => Ok(Redirect::to("/staff").into_response()),
+        Err(e) => {
+            let errors = e.into_form_messages(s.tr.0)?;
+            show(&state, s, &user, id, errors, vec![]).await
+        }
+    }
+}
+
+/// The admission form: repeated `staff` checkboxes and the position.
+async fn admit_staff(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
+    let position_id = pairs
+        .iter()
+        .find(|(k, _)| k == "position_id")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let staff_ids = pairs
+        .iter()
+        .filter(|(k, _)| k == "staff")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let admission = super::promotions::Admission {
+        position_id,
+        staff_ids,
+    };
+    match super::promotions::admit(&state, &user, id, &admission).await {
+        Ok(admitted) => show_with(&state, s, &user, id, vec![], vec![], admitted).await,
+        Err(e) => {
+            let errors = e.into_form_messages(s.tr.0)?;
+            show(&state, s, &user, id, errors, vec![]).await
+        }
+    }
+}
+
+/// The promotion form: repeated `application` checkboxes and the date.
+async fn confirm_promotions(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
+    let effective_date = pairs
+        .iter()
+        .find(|(k, _)| k == "effective_date")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let application_ids = pairs
+        .iter()
+        .filter(|(k, _)| k == "application")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let confirmation = super::promotions::PromotionConfirmation {
+        application_ids,
+        effective_date,
+    };
+    match super::promotions::confirm(&state, &user, id, &confirmation).await {
+        Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}")).into_response()),
         Err(e) => {
             let errors = e.into_form_messages(s.tr.0)?;
             show(&state, s, &user, id, errors, vec![]).await

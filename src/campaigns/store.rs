@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use super::domain::{ApplicationStatus, CampaignKind};
-use super::entity::{application, campaign, position};
+use super::entity::{application, campaign, position, staff_link};
 use crate::accounts::entity::user;
 
 pub struct NewCampaign {
@@ -289,4 +289,51 @@ pub async fn list_applications(
         })
         .collect();
     Ok((rows, total))
+}
+
+/// Records that an application was admitted from a staff record.
+pub async fn insert_staff_link(
+    db: &impl ConnectionTrait,
+    application_id: i32,
+    campaign_id: i32,
+    staff_id: i32,
+    now_ms: i64,
+) -> Result<staff_link::Model, DbErr> {
+    staff_link::ActiveModel {
+        application_id: Set(application_id),
+        campaign_id: Set(campaign_id),
+        staff_id: Set(staff_id),
+        created_ms: Set(now_ms),
+        promoted_ms: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn staff_links(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> Result<Vec<staff_link::Model>, DbErr> {
+    staff_link::Entity::find()
+        .filter(staff_link::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(staff_link::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Marks the link's promotion as written; `false` when it already was (by an
+/// earlier or a concurrent confirmation), so the caller writes nothing twice.
+pub async fn mark_promoted(
+    db: &impl ConnectionTrait,
+    link_id: i32,
+    now_ms: i64,
+) -> Result<bool, DbErr> {
+    let r = staff_link::Entity::update_many()
+        .col_expr(staff_link::Column::PromotedMs, Expr::value(now_ms))
+        .filter(staff_link::Column::Id.eq(link_id))
+        .filter(staff_link::Column::PromotedMs.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
 }

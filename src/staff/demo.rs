@@ -242,6 +242,8 @@ pub fn people(seed: u64) -> Vec<DemoPerson> {
 
 pub const DEMO_PLAN_A: &str = "Kế hoạch tinh giản biên chế huyện An Phú 2026–2030";
 pub const DEMO_PLAN_B: &str = "Kế hoạch tinh giản biên chế huyện Bình Sơn 2026–2030";
+/// Approved, so its recruitment cap limits the demo recruitment campaign.
+pub const DEMO_PLAN_SNV: &str = "Kế hoạch tinh giản biên chế Sở Nội vụ 2026–2030";
 
 async fn approver_account(state: &AppState, actor: &Actor) -> anyhow::Result<()> {
     if account_store::find_by_username(&state.db, APPROVER)
@@ -296,13 +298,18 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
         load_staff(state, &actor).await?;
     }
     let existing = crate::plans::store::list(&state.db, None).await?;
-    for (title, district, approve) in [(DEMO_PLAN_A, "HA", false), (DEMO_PLAN_B, "HB", true)] {
+    for (title, unit, approve) in [
+        (DEMO_PLAN_A, "HA", false),
+        (DEMO_PLAN_B, "HB", true),
+        (DEMO_PLAN_SNV, "SNV", true),
+    ] {
         if !existing.iter().any(|p| p.title == title) {
-            load_plan(state, title, district, approve).await?;
+            load_plan(state, title, unit, approve).await?;
         }
     }
+    load_appraisals(state, &actor, snv.id).await?;
     println!(
-        "Demo staff: about 200 records, positions in every unit, and 2026–2030 streamlining plans for both districts."
+        "Demo staff: about 200 records, positions in every unit, 2025 appraisals in the Department of Home Affairs, and 2026–2030 streamlining plans for both districts and the department."
     );
     println!("  {APPROVER:<20} personnel  TINH (approves the districts' plans)");
     Ok(())
@@ -350,16 +357,52 @@ async fn load_staff(state: &AppState, actor: &Actor) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// 2025 appraisals for the department's staff, so the demo promotion
+/// campaign's eligible list shows both the eligible and the reasons for
+/// exclusion. Deterministic by staff id; skipped for anyone already appraised.
+async fn load_appraisals(state: &AppState, actor: &Actor, unit: i32) -> anyhow::Result<()> {
+    use super::domain::Rating;
+    let filter = super::store::StaffFilter {
+        units: Some(vec![unit]),
+        status: Some("active".into()),
+        ..Default::default()
+    };
+    let people = super::store::list(&state.db, &filter).await?;
+    for p in people {
+        if p.last_appraisal_year.is_some() {
+            continue;
+        }
+        let rating = match p.id % 10 {
+            0 => Rating::Completed,
+            3 => Rating::NotCompleted,
+            1 | 6 => Rating::Excellent,
+            _ => Rating::Good,
+        };
+        let n = service::NewEvent {
+            kind: "appraisal".into(),
+            effective_date: "2025-12-31".into(),
+            note: "Đánh giá, xếp loại năm 2025".into(),
+            year: Some(2025),
+            rating: Some(rating.as_str().into()),
+            ..Default::default()
+        };
+        service::add_event(state, actor, &Scope::All, p.id, &n)
+            .await
+            .map_err(|err| anyhow::anyhow!("demo appraisal of {}: {err}", p.full_name))?;
+    }
+    Ok(())
+}
+
 async fn load_plan(
     state: &AppState,
     title: &str,
     district: &str,
     approve: bool,
 ) -> anyhow::Result<()> {
-    let owner_name = if district == "HA" {
-        "demo.personnel.ha"
-    } else {
-        APPROVER
+    let owner_name = match district {
+        "HA" => "demo.personnel.ha",
+        "SNV" => "demo.personnel",
+        _ => APPROVER,
     };
     let owner = as_user(state, owner_name).await?;
     let scope = super::scope::of(&state.db, &owner)
@@ -395,7 +438,9 @@ async fn load_plan(
     plans::set_targets(state, &owner.actor(), &scope, plan.id, &targets)
         .await
         .map_err(|e| anyhow::anyhow!("demo targets: {e}"))?;
-    // Propose the people 2 to 5 years from retirement in 2027–2029, oldest first.
+    // Propose the people 2 to 5 years from retirement in 2027–2029, oldest
+    // first; the department from 2026, so its cap applies to this year's campaign.
+    let first_year = if district == "SNV" { 2026 } else { 2027 };
     let filter = super::store::StaffFilter {
         units: Some(units),
         status: Some("active".into()),
@@ -410,7 +455,7 @@ async fn load_plan(
         else {
             continue;
         };
-        let year = 2027 + proposed % 3;
+        let year = first_year + proposed % 3;
         let leave = NaiveDate::from_ymd_opt(year, 7, 1).unwrap_or(retire);
         let early = domain::whole_months(leave, retire);
         if !(24..=60).contains(&early) {

@@ -181,6 +181,10 @@ pub enum EventKind {
         coefficient: Coefficient,
         #[serde(default)]
         position_id: Option<i32>,
+        /// Time in step carries over from the old grade (see [`Placement`]);
+        /// otherwise it counts from the promotion.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        keeps_step_since: bool,
     },
     Appraisal {
         year: i32,
@@ -332,12 +336,16 @@ pub fn fold(events: &[Event]) -> Result<Record, FoldError> {
                 step,
                 coefficient,
                 position_id,
+                keeps_step_since,
             } => {
                 r.grade = grade.clone();
                 r.step = *step;
                 r.coefficient = *coefficient;
-                // Seniority in the new grade counts from the promotion.
-                r.last_step_raise = Some(e.effective);
+                // Seniority in the new grade counts from the promotion, unless
+                // the placement kept the old grade's.
+                if !keeps_step_since {
+                    r.last_step_raise = Some(e.effective);
+                }
                 if position_id.is_some() {
                     r.position_id = *position_id;
                 }
@@ -365,6 +373,43 @@ pub fn fold(events: &[Event]) -> Result<Record, FoldError> {
         }
     }
     Ok(r)
+}
+
+/// Where a promotion puts a person on the new grade's scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Placement {
+    pub step: i32,
+    pub coefficient: Coefficient,
+    /// The next step raise still counts from the last one in the old grade.
+    pub keeps_step_since: bool,
+}
+
+/// The step in the new grade on promotion: the lowest whose coefficient is at
+/// or above the current one (domain.md). When the current coefficient is above
+/// the whole new scale, the person takes its last step and keeps the current
+/// coefficient, so a promotion never lowers pay.
+///
+/// Time in step (Circular 02/2007/TT-BNV, not in domain.md's sources): when
+/// the rise is smaller than one step of the old grade (`old_increment`), the
+/// time since the last raise carries over; otherwise it restarts on the
+/// promotion date. Without the old scale it restarts, as before.
+pub fn promotion_placement(
+    new: &Scale,
+    current: Coefficient,
+    old_increment: Option<Coefficient>,
+) -> Option<Placement> {
+    if new.steps < 1 {
+        return None;
+    }
+    let (step, coefficient) = (1..=new.steps)
+        .filter_map(|s| new.coefficient(s).map(|c| (s, c)))
+        .find(|(_, c)| *c >= current)
+        .unwrap_or((new.steps, current));
+    Some(Placement {
+        step,
+        coefficient,
+        keeps_step_since: old_increment.is_some_and(|inc| coefficient - current < inc),
+    })
 }
 
 /// Retirement age (years, months) for someone who reaches it in `year`
@@ -769,6 +814,7 @@ mod tests {
                     step: 1,
                     coefficient: 440,
                     position_id: Some(11),
+                    keeps_step_since: false,
                 },
             },
         ];
@@ -824,6 +870,90 @@ mod tests {
             fold(&[hire(d(2000, 1, 1)), hire(d(2001, 1, 1))]),
             Err(FoldError::SecondHire(d(2001, 1, 1)))
         );
+    }
+
+    fn a2() -> Scale {
+        Scale {
+            code: "A2.1".into(),
+            name_vi: "Chuyên viên chính".into(),
+            name_en: "Principal specialist".into(),
+            first: 440,
+            increment: 34,
+            steps: 8,
+            step_months: 36,
+        }
+    }
+
+    #[test]
+    fn promotion_takes_the_nearest_step_at_or_above() {
+        // A1 step 7 (4.32) → A2.1: 4.40 is the first at or above, step 1.
+        let p = promotion_placement(&a2(), 432, Some(33)).unwrap();
+        assert_eq!((p.step, p.coefficient), (1, 440));
+        assert!(
+            p.keeps_step_since,
+            "a rise of 0.08 is less than one A1 step"
+        );
+        // A1 step 9 (4.98) → between 4.74 (step 2) and 5.08 (step 3): step 3.
+        let p = promotion_placement(&a2(), 498, Some(33)).unwrap();
+        assert_eq!((p.step, p.coefficient), (3, 508));
+        assert!(p.keeps_step_since, "0.10 < 0.33");
+        // A1 step 1 (2.34) → step 1 of A2.1, a rise of 2.06: seniority restarts.
+        let p = promotion_placement(&a2(), 234, Some(33)).unwrap();
+        assert_eq!((p.step, p.coefficient), (1, 440));
+        assert!(!p.keeps_step_since);
+    }
+
+    #[test]
+    fn an_equal_coefficient_takes_that_step_and_keeps_the_time() {
+        // 4.74 is exactly A2.1 step 2: same pay, so the time in step carries over.
+        let p = promotion_placement(&a2(), 474, Some(33)).unwrap();
+        assert_eq!((p.step, p.coefficient), (2, 474));
+        assert!(p.keeps_step_since);
+        // The top step exactly.
+        let p = promotion_placement(&a2(), 678, Some(34)).unwrap();
+        assert_eq!((p.step, p.coefficient), (8, 678));
+    }
+
+    #[test]
+    fn above_the_whole_new_scale_takes_the_top_step_and_keeps_the_pay() {
+        let p = promotion_placement(&a2(), 700, Some(36)).unwrap();
+        assert_eq!(
+            (p.step, p.coefficient),
+            (8, 700),
+            "no higher step: pay kept"
+        );
+        assert!(p.keeps_step_since);
+        // Without the old scale the time restarts, as a typed promotion does.
+        let p = promotion_placement(&a2(), 700, None).unwrap();
+        assert!(!p.keeps_step_since);
+        let empty = Scale { steps: 0, ..a2() };
+        assert_eq!(promotion_placement(&empty, 300, None), None);
+    }
+
+    #[test]
+    fn a_promotion_keeping_the_time_leaves_the_last_raise_alone() {
+        let raised = Event {
+            effective: d(2022, 1, 1),
+            kind: EventKind::StepRaise {
+                step: 7,
+                coefficient: 432,
+            },
+        };
+        let promoted = |keeps| Event {
+            effective: d(2024, 6, 1),
+            kind: EventKind::Promotion {
+                grade: "A2.1".into(),
+                step: 1,
+                coefficient: 440,
+                position_id: None,
+                keeps_step_since: keeps,
+            },
+        };
+        let kept = fold(&[hire(d(2005, 1, 1)), raised.clone(), promoted(true)]).unwrap();
+        assert_eq!(kept.step_since(), d(2022, 1, 1));
+        assert_eq!(kept.coefficient, 440);
+        let restarted = fold(&[hire(d(2005, 1, 1)), raised, promoted(false)]).unwrap();
+        assert_eq!(restarted.step_since(), d(2024, 6, 1));
     }
 
     #[test]

@@ -572,7 +572,8 @@ pub async fn hire(
 }
 
 /// An event as typed in a form or sent as JSON. Which fields count depends on
-/// `kind`; empty step and coefficient mean the next step and the scale's value.
+/// `kind`; empty step and coefficient mean the next step and the scale's value
+/// (for a promotion: the step the scale's rule gives, see `promotion_placement`).
 #[derive(Debug, Clone, Deserialize, ToSchema, Default)]
 pub struct NewEvent {
     /// `transfer`, `step_raise`, `promotion`, `appraisal`, `discipline`, `leave`, `retirement`.
@@ -676,13 +677,36 @@ fn build_event(
                 .filter(|g| !g.is_empty())
                 .ok_or_else(|| bad("grade", "staff.grade_required"))?
                 .to_owned();
-            let step = n.step.unwrap_or(1);
-            let coefficient = coefficient_for(&grade, step)?;
+            // Without a step typed in, the scale's rule places the person.
+            let placed = match (n.step, n.coefficient.as_deref().map(str::trim)) {
+                (None, None | Some("")) => {
+                    let scale = lk.scales.get(&grade).ok_or_else(|| {
+                        AppError::invalid(
+                            "grade",
+                            Text::key("staff.bad_grade").with("grade", &grade),
+                        )
+                    })?;
+                    domain::promotion_placement(
+                        scale,
+                        s.coefficient,
+                        lk.scales.get(&s.grade_code).map(|o| o.increment),
+                    )
+                }
+                _ => None,
+            };
+            let (step, coefficient, keeps_step_since) = match placed {
+                Some(p) => (p.step, p.coefficient, p.keeps_step_since),
+                None => {
+                    let step = n.step.unwrap_or(1);
+                    (step, coefficient_for(&grade, step)?, false)
+                }
+            };
             EventKind::Promotion {
                 position_id: position_in(s.org_unit_id)?,
                 grade,
                 step,
                 coefficient,
+                keeps_step_since,
             }
         }
         "appraisal" => {

@@ -619,3 +619,297 @@ async fn a_quota_above_the_job_positions_vacancies_needs_an_audited_override() {
             .contains("no such job position")
     );
 }
+
+/// The demo promotion campaign and personnel of its department.
+async fn demo_promotion(app: &TestApp) -> (i64, Api<'_>) {
+    merit::demo::load(&app.state).await.unwrap();
+    let hr = app
+        .api_login("demo.personnel", merit::demo::DEMO_PASSWORD)
+        .await;
+    let id = hr
+        .get("/api/campaigns")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == merit::demo::DEMO_PROMOTION)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    (id, hr)
+}
+
+#[tokio::test]
+async fn eligible_staff_are_admitted_with_a_linked_application_and_the_excluded_are_told_why() {
+    let app = TestApp::new().await;
+    let (id, hr) = demo_promotion(&app).await;
+    let rows = hr
+        .get(&format!("/api/campaigns/{id}/eligible"))
+        .await
+        .json();
+    let rows = rows.as_array().unwrap();
+    let links = merit::campaigns::store::staff_links(&app.state.db, id as i32)
+        .await
+        .unwrap();
+    let position = hr.get(&format!("/api/campaigns/{id}")).await.json()["positions"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let excluded = rows.iter().find(|r| r["eligible"] == false).unwrap();
+    let path = format!("/api/campaigns/{id}/admissions");
+    let r = hr
+        .post(
+            &path,
+            json!({"position_id": position, "staff_ids": [excluded["staff_id"]]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reason = excluded["reasons"][0].as_str().unwrap();
+    assert!(r.text().contains(reason), "{} lacks {reason}", r.text());
+
+    let fresh = rows
+        .iter()
+        .find(|r| {
+            r["eligible"] == true
+                && !links
+                    .iter()
+                    .any(|l| i64::from(l.staff_id) == r["staff_id"].as_i64().unwrap())
+        })
+        .unwrap();
+    let staff_id = fresh["staff_id"].as_i64().unwrap();
+    let r = hr
+        .post(
+            &path,
+            json!({"position_id": position, "staff_ids": [staff_id]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let admitted = r.json()[0].clone();
+    assert_eq!(admitted["username"], format!("staff-{staff_id}"));
+    let password = admitted["password"].as_str().unwrap().to_owned();
+    let record = merit::staff::store::find(&app.state.db, staff_id as i32)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !r.text()
+            .contains(record.national_id.as_deref().unwrap_or("none")),
+        "no national ID in the answer"
+    );
+    let links = merit::campaigns::store::staff_links(&app.state.db, id as i32)
+        .await
+        .unwrap();
+    let link = links
+        .iter()
+        .find(|l| i64::from(l.staff_id) == staff_id)
+        .unwrap();
+    assert_eq!(
+        i64::from(link.application_id),
+        admitted["application_id"].as_i64().unwrap()
+    );
+    // Twice is refused; the new account signs in and sees its approved application.
+    let r = hr
+        .post(
+            &path,
+            json!({"position_id": position, "staff_ids": [staff_id]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("already admitted"), "{}", r.text());
+    let me = app.api_login(&format!("staff-{staff_id}"), &password).await;
+    let mine = me.get("/api/me/applications").await.json();
+    assert_eq!(mine[0]["status"], "approved");
+    assert_eq!(mine[0]["campaign_id"].as_i64().unwrap(), id);
+    let (audit, _) = merit::audit::store::list(
+        &app.state.db,
+        &merit::audit::store::Filter {
+            action: Some("staff_admitted".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(audit.len(), 4, "three by the demo, one here");
+    // Recruitment campaigns admit no staff this way.
+    let recruitment = hr
+        .get("/api/campaigns")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == merit::demo::DEMO_CAMPAIGN)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = hr
+        .post(
+            &format!("/api/campaigns/{recruitment}/admissions"),
+            json!({"position_id": position, "staff_ids": [staff_id]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn promotion_pages_show_no_identity_and_only_to_personnel_of_the_subtree() {
+    let app = TestApp::new().await;
+    let (id, hr) = demo_promotion(&app).await;
+    let snv = merit::org_units::store::find_by_code(&app.state.db, "SNV")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let people = merit::staff::store::list(
+        &app.state.db,
+        &merit::staff::store::StaffFilter {
+            units: Some(vec![snv]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut browser = app.browser();
+    browser
+        .sign_in("demo.personnel", merit::demo::DEMO_PASSWORD)
+        .await;
+    let page = browser.get(&format!("/campaigns/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    let eligible = hr
+        .get(&format!("/api/campaigns/{id}/eligible"))
+        .await
+        .text();
+    assert!(
+        html.contains(&people[0].full_name),
+        "the eligible list is shown"
+    );
+    for p in &people {
+        let national_id = p.national_id.clone().unwrap();
+        let born = p.date_of_birth.to_string();
+        for (what, text) in [("page", &html), ("eligible list", &eligible)] {
+            assert!(!text.contains(&national_id), "national ID on the {what}");
+            assert!(!text.contains(&born), "date of birth on the {what}");
+        }
+    }
+    // Other units' personnel and candidates get nothing; admins may act.
+    let other = app
+        .api_login("demo.personnel.ha", merit::demo::DEMO_PASSWORD)
+        .await;
+    let body = json!({"position_id": 1, "staff_ids": [people[0].id]});
+    for (path, body) in [
+        (format!("/api/campaigns/{id}/admissions"), body.clone()),
+        (
+            format!("/api/campaigns/{id}/promotions"),
+            json!({"application_ids": [1], "effective_date": "2026-12-01"}),
+        ),
+    ] {
+        assert_eq!(
+            other.post(&path, body).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        other
+            .get(&format!("/api/campaigns/{id}/eligible"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let candidate = app
+        .api_login("demo.candidate", merit::demo::DEMO_PASSWORD)
+        .await;
+    let r = candidate
+        .post(&format!("/api/campaigns/{id}/admissions"), body)
+        .await;
+    assert!(
+        matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{}",
+        r.status
+    );
+    let doc = app.get("/api/openapi.json").await.json();
+    for path in [
+        "/api/campaigns/{id}/admissions",
+        "/api/campaigns/{id}/promotions",
+    ] {
+        assert!(doc["paths"][path]["post"].is_object(), "{path} missing");
+    }
+    let admin = app
+        .api_login("demo.admin", merit::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(
+        admin
+            .get(&format!("/api/campaigns/{id}/eligible"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_demo_recruitment_shows_the_approved_plans_cap_and_personnel_admit_from_the_page() {
+    let app = TestApp::new().await;
+    let (id, _) = demo_promotion(&app).await;
+    let snv = merit::org_units::store::find_by_code(&app.state.db, "SNV")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let cap = merit::plans::service::recruitment_cap(&app.state.db, snv, 2026)
+        .await
+        .unwrap();
+    assert!(
+        cap.is_some_and(|c| c > 0),
+        "the approved SNV plan sets a cap: {cap:?}"
+    );
+    let mut browser = app.browser();
+    browser
+        .sign_in("demo.personnel", merit::demo::DEMO_PASSWORD)
+        .await;
+    let recruitment = merit::campaigns::store::campaigns_in(&app.state.db, &None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.title == merit::demo::DEMO_CAMPAIGN)
+        .unwrap();
+    let html = browser
+        .get(&format!("/campaigns/{}", recruitment.id))
+        .await
+        .text();
+    assert!(html.contains("Trần tuyển dụng"), "the cap column is shown");
+    assert!(
+        html.contains(&format!("<td class=\"num\">{}</td>", cap.unwrap())),
+        "the cap's value is shown"
+    );
+    // Admit one more eligible person through the form: the page hands over
+    // the new account once.
+    let links = merit::campaigns::store::staff_links(&app.state.db, id as i32)
+        .await
+        .unwrap();
+    let page = browser.get(&format!("/campaigns/{id}")).await.text();
+    let staff_id = page
+        .split("name=\"staff\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(!links.iter().any(|l| l.staff_id.to_string() == staff_id));
+    let position = merit::campaigns::store::positions(&app.state.db, id as i32)
+        .await
+        .unwrap()[0]
+        .id
+        .to_string();
+    let r = browser
+        .post(
+            &format!("/campaigns/{id}/admissions"),
+            &[
+                ("staff", staff_id.as_str()),
+                ("position_id", position.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains(&format!("staff-{staff_id}")));
+    assert!(r.text().contains("class=\"secret\""), "the password, once");
+}

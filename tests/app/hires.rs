@@ -2,7 +2,7 @@ use axum::http::StatusCode;
 use merit::campaigns::entity::{campaign, position};
 use merit::demo::DEMO_PASSWORD;
 use merit::rules::model::{RoundRole, TieBreak};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 use crate::harness::TestApp;
@@ -13,6 +13,7 @@ async fn one_round(app: &TestApp) -> (i64, i64) {
     use merit::clock::Clock;
     merit::demo::load(&app.state).await.unwrap();
     let c = campaign::Entity::find()
+        .filter(campaign::Column::Title.eq(merit::demo::DEMO_CAMPAIGN))
         .one(&app.state.db)
         .await
         .unwrap()
@@ -29,7 +30,12 @@ async fn one_round(app: &TestApp) -> (i64, i64) {
     let mut active: campaign::ActiveModel = c.into();
     active.rule_set = Set(serde_json::to_string(&rules).unwrap());
     active.update(&app.state.db).await.unwrap();
-    for p in position::Entity::find().all(&app.state.db).await.unwrap() {
+    for p in position::Entity::find()
+        .filter(position::Column::CampaignId.eq(id))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+    {
         let mut a: position::ActiveModel = p.into();
         a.quota = Set(1);
         a.update(&app.state.db).await.unwrap();
@@ -134,6 +140,224 @@ async fn released_winners_become_staff_records_in_their_job_position() {
         .post(
             &format!("/api/campaigns/{campaign}/hires"),
             json!({"winners": [], "hire_date": "2026-11-25"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// The demo promotion campaign cut to one counting round with no pass marks,
+/// a paper open now, and its three admitted staff. Returns (campaign, paper).
+async fn promotion_round(app: &TestApp) -> (i64, i64) {
+    use merit::clock::Clock;
+    merit::demo::load(&app.state).await.unwrap();
+    let c = campaign::Entity::find()
+        .filter(campaign::Column::Title.eq(merit::demo::DEMO_PROMOTION))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut rules = merit::campaigns::rules::parse(&c.rule_set).unwrap();
+    rules.rounds.truncate(1);
+    rules.rounds[0].role = RoundRole::Counting;
+    for s in &mut rules.rounds[0].sections {
+        s.pass_mark = None;
+    }
+    rules.total_pass = None;
+    rules.tie_breaks = vec![TieBreak::ManualDecision];
+    let id = c.id;
+    let mut active: campaign::ActiveModel = c.into();
+    active.rule_set = Set(serde_json::to_string(&rules).unwrap());
+    active.update(&app.state.db).await.unwrap();
+    let hr = app.api_login("demo.personnel", DEMO_PASSWORD).await;
+    let draft = hr
+        .post(
+            &format!("/api/campaigns/{id}/papers"),
+            json!({"title": "Vòng 1", "round": 1, "board": ["demo.board1"]}),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::CREATED, "{}", draft.text());
+    let paper = draft.json()["id"].as_i64().unwrap();
+    let board = app.api_login("demo.board1", DEMO_PASSWORD).await;
+    let p = board.get(&format!("/api/papers/{paper}")).await.json();
+    let now = app.clock.now_ms();
+    let r = board
+        .request(
+            "PUT".parse().unwrap(),
+            &format!("/api/papers/{paper}"),
+            Some(json!({
+                "title": p["title"],
+                "spec": p["spec"],
+                "time_limit_minutes": p["time_limit_minutes"],
+                "opens_ms": now + 60_000,
+                "closes_ms": now + 7 * 86_400_000,
+                "grace_seconds": p["grace_seconds"],
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = board
+        .post(&format!("/api/papers/{paper}/publish"), json!({}))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let r = hr
+        .post(&format!("/api/papers/{paper}/forms"), json!({}))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    app.clock.advance_ms(120_000);
+    (i64::from(id), paper)
+}
+
+#[tokio::test]
+async fn a_promotion_winner_gets_one_promotion_event_at_the_scale_step() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = promotion_round(&app).await;
+    let links = merit::campaigns::store::staff_links(&app.state.db, campaign as i32)
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 3, "the demo admits three eligible staff");
+    let before = merit::staff::store::find(&app.state.db, links[0].staff_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(before.grade_code, "A1");
+    // The first admitted member of staff is the only one to sit: selected.
+    let cand = app
+        .api_login(
+            &merit::campaigns::promotions::staff_username(before.id),
+            DEMO_PASSWORD,
+        )
+        .await;
+    let attempt = cand
+        .post(&format!("/api/papers/{paper}/attempt"), json!({}))
+        .await;
+    assert!(attempt.status.is_success(), "{}", attempt.text());
+    let attempt = attempt.json()["id"].as_i64().unwrap();
+    assert!(
+        cand.post(&format!("/api/attempts/{attempt}/submit"), json!({}))
+            .await
+            .status
+            .is_success()
+    );
+    let hr = app.api_login("demo.personnel", DEMO_PASSWORD).await;
+    hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+    let winner = links[0].application_id;
+    let body = json!({"application_ids": [winner], "effective_date": "2026-12-01"});
+    let path = format!("/api/campaigns/{campaign}/promotions");
+    let r = hr.post(&path, body.clone()).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not before release"
+    );
+    let released = hr
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    assert!(released.status.is_success(), "{}", released.text());
+
+    let plan = merit::plans::store::list(&app.state.db, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.title == merit::staff::demo::DEMO_PLAN_SNV)
+        .unwrap();
+    let payroll = |rows: Vec<merit::plans::domain::ProjectionRow>| {
+        rows.iter()
+            .find(|r| r.unit_id == Some(before.org_unit_id) && r.year == 2026)
+            .unwrap()
+            .payroll_vnd
+    };
+    let payroll_before = payroll(
+        merit::plans::service::projection(&app.state.db, &plan)
+            .await
+            .unwrap(),
+    );
+
+    let r = hr
+        .post(
+            &path,
+            json!({"application_ids": [winner], "effective_date": "1990-01-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("cannot be dated before"), "{}", r.text());
+    let r = hr.post(&path, body.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let out = r.json();
+    assert_eq!(out[0]["already"], false);
+    assert_eq!(out[0]["grade"], "A2.1", "the linked job position's grade");
+    let after = merit::staff::store::find(&app.state.db, before.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let a21 = merit::staff::store::scales(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.code == "A2.1")
+        .unwrap();
+    let expected =
+        merit::staff::domain::promotion_placement(&a21, before.coefficient, Some(33)).unwrap();
+    assert_eq!(after.grade_code, "A2.1");
+    assert_eq!(
+        (after.step, after.coefficient),
+        (expected.step, expected.coefficient)
+    );
+    assert!(after.coefficient >= before.coefficient, "never a pay cut");
+    let events = merit::staff::store::events(&app.state.db, before.id)
+        .await
+        .unwrap();
+    let promotions = events
+        .iter()
+        .filter(|(_, k)| k.name() == "promotion")
+        .count();
+    assert_eq!(promotions, 1);
+    let (audit, _) = merit::audit::store::list(
+        &app.state.db,
+        &merit::audit::store::Filter {
+            action: Some("staff_promoted".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(audit.len(), 1, "the promotion is audited once");
+    assert!(audit[0].target.contains(&before.full_name));
+    assert!(audit[0].detail.contains("A1") && audit[0].detail.contains("A2.1"));
+    // The plan's projection pays the new coefficient.
+    let payroll_after = payroll(
+        merit::plans::service::projection(&app.state.db, &plan)
+            .await
+            .unwrap(),
+    );
+    assert!(
+        payroll_after > payroll_before,
+        "{payroll_before} → {payroll_after}"
+    );
+
+    // Confirming again writes nothing.
+    let r = hr.post(&path, body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()[0]["already"], true);
+    let again = merit::staff::store::events(&app.state.db, before.id)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), events.len(), "no second promotion event");
+
+    // Someone admitted but not selected (did not sit) cannot be promoted, and
+    // the promotion route belongs to promotion campaigns only.
+    let r = hr
+        .post(
+            &path,
+            json!({"application_ids": [links[1].application_id], "effective_date": "2026-12-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let other_unit = app.api_login("demo.personnel.ha", DEMO_PASSWORD).await;
+    let r = other_unit
+        .post(
+            &path,
+            json!({"application_ids": [], "effective_date": "2026-12-01"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

@@ -156,6 +156,55 @@ async fn events_fold_into_the_record_and_are_audited() {
 }
 
 #[tokio::test]
+async fn a_typed_promotion_without_a_step_follows_the_scale_rule() {
+    let app = TestApp::new().await;
+    let p = province(&app).await;
+    let api = personnel(&app, "nv.ha", p.ha).await;
+    let promote = |id: i64| {
+        let api = &api;
+        async move {
+            let r = api
+                .post(
+                    &format!("/api/staff/{id}/events"),
+                    json!({"kind": "promotion", "effective_date": "2026-06-01", "grade": "A2.1"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+            r.json()["staff"].clone()
+        }
+    };
+    // A1 step 3 (3.00) → A2.1 step 1 (4.40): a rise of more than one A1 step,
+    // so the time in step restarts on the promotion date.
+    let low = hire(
+        &api,
+        person(p.ha, "Lê Văn Cường", "001085000124", "male", "1985-02-02"),
+    )
+    .await;
+    let s = promote(low).await;
+    assert_eq!(
+        (s["grade"].as_str(), s["step"].as_i64()),
+        (Some("A2.1"), Some(1))
+    );
+    assert_eq!(s["coefficient"], "4.40");
+    assert_eq!(s["next_step"]["due"], "2029-06-01");
+    // A1 step 8 (4.65) → A2.1 step 2 (4.74): less than one A1 step more, so the
+    // time since the 2024 raise carries over.
+    let mut body = person(
+        p.ha,
+        "Phạm Thị Dung",
+        "001185000125",
+        "female",
+        "1980-03-03",
+    );
+    body["step"] = json!(8);
+    let high = hire(&api, body).await;
+    let s = promote(high).await;
+    assert_eq!(s["step"], 2);
+    assert_eq!(s["coefficient"], "4.74");
+    assert_eq!(s["next_step"]["due"], "2027-01-15");
+}
+
+#[tokio::test]
 async fn personnel_see_only_their_subtree() {
     let app = TestApp::new().await;
     let p = province(&app).await;
@@ -768,7 +817,7 @@ async fn demo_loads_a_province_of_staff_and_plans_once() {
         .iter()
         .map(|p| p["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses.len(), 2);
+    assert_eq!(statuses.len(), 3, "both districts and the department");
     assert!(statuses.contains(&"submitted") && statuses.contains(&"approved"));
     let hb = merit::org_units::store::find_by_code(&app.state.db, "HB")
         .await
