@@ -530,7 +530,18 @@ pub async fn ranking_input(
     }
     let mut candidates: BTreeMap<i32, Vec<CandidateResult>> = BTreeMap::new();
     let mut people = HashMap::new();
-    for (a, u) in store::approved_applications(db, c.id).await? {
+    let applications = store::approved_applications(db, c.id).await?;
+    // Accounts do not record gender; a linked staff record does (Decree 115's
+    // first tie-break). Nobody else's gender is guessed.
+    let genders = store::staff_genders(
+        db,
+        applications
+            .iter()
+            .filter_map(|(_, u)| u.as_ref()?.national_id.clone())
+            .collect(),
+    )
+    .await?;
+    for (a, u) in applications {
         let exemptions: Vec<String> = serde_json::from_str(&a.exemptions).unwrap_or_default();
         let exemptions = exemptions
             .iter()
@@ -545,8 +556,11 @@ pub async fn ranking_input(
             .collect();
         let facts = TieBreakFacts {
             date_of_birth: u.as_ref().and_then(|u| u.date_of_birth),
-            // Accounts do not record gender yet: that tie-break never decides.
-            gender: None::<Gender>,
+            gender: u
+                .as_ref()
+                .and_then(|u| u.national_id.as_ref())
+                .and_then(|id| genders.get(id))
+                .and_then(|g| gender_of(g)),
             ..Default::default()
         };
         candidates
@@ -588,6 +602,14 @@ pub async fn ranking_input(
         ungraded_papers,
         papers,
     })
+}
+
+/// A staff record's gender as the tie-breaks read it.
+fn gender_of(stored: &str) -> Option<Gender> {
+    match crate::staff::domain::Gender::parse(stored)? {
+        crate::staff::domain::Gender::Female => Some(Gender::Female),
+        crate::staff::domain::Gender::Male => Some(Gender::Male),
+    }
 }
 
 pub fn columns(rules: &RuleSet, lang: &str) -> Vec<Column> {

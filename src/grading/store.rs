@@ -301,6 +301,29 @@ pub async fn approved_applications(
         .collect())
 }
 
+/// (national id, gender) from the staff records with these national ids. An
+/// account and a staff record are one person when their national ids match:
+/// that is how hiring a winner links them.
+pub async fn staff_genders(
+    db: &impl ConnectionTrait,
+    national_ids: Vec<String>,
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    use crate::staff::entity::staff;
+    let mut out = std::collections::HashMap::new();
+    for chunk in national_ids.chunks(CHUNK) {
+        let rows: Vec<(Option<String>, String)> = staff::Entity::find()
+            .select_only()
+            .column(staff::Column::NationalId)
+            .column(staff::Column::Gender)
+            .filter(staff::Column::NationalId.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().filter_map(|(id, g)| Some((id?, g))));
+    }
+    Ok(out)
+}
+
 pub async fn tie_decisions(
     db: &impl ConnectionTrait,
     campaign_id: i32,

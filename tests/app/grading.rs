@@ -1198,3 +1198,57 @@ async fn the_marking_threshold_is_part_of_the_paper_and_checked() {
     let page = browser.get(&format!("/papers/{paper}")).await.text();
     assert!(page.contains("name=\"marking_threshold_percent\""));
 }
+
+#[tokio::test]
+async fn a_female_first_tie_break_reads_the_gender_of_the_linked_staff_record() {
+    use merit::staff::entity::staff;
+    let app = TestApp::new().await;
+    let (campaign, paper) = exam_day(&app).await;
+    one_place_and_manual_ties(&app, campaign).await;
+    let c = campaign::Entity::find_by_id(campaign as i32)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut rules = merit::campaigns::rules::parse(&c.rule_set).unwrap();
+    rules.tie_breaks = vec![TieBreak::FemaleFirst, TieBreak::ManualDecision];
+    let mut active: campaign::ActiveModel = c.into();
+    active.rule_set = Set(serde_json::to_string(&rules).unwrap());
+    active.update(&app.state.db).await.unwrap();
+    // Two blank papers tie; thisinh01's account shares its national id with a
+    // woman's staff record, demo.candidate's account has no national id.
+    sit(&app, "demo.candidate", paper, 0, 0).await;
+    sit(&app, "thisinh01@example.vn", paper, 0, 0).await;
+    let hr = personnel(&app).await;
+    hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+    let tied = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    assert!(
+        rows_of(&tied, "TCBC-01")
+            .iter()
+            .all(|r| r["standing"] != "selected"),
+        "without a recorded gender the tie waits: {tied}"
+    );
+    let s = staff::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut record: staff::ActiveModel = s.into();
+    record.national_id = Set(Some("001196000101".into()));
+    record.gender = Set("female".into());
+    record.update(&app.state.db).await.unwrap();
+    let results = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    let selected: Vec<String> = rows_of(&results, "TCBC-01")
+        .iter()
+        .filter(|r| r["standing"] == "selected")
+        .map(|r| r["username"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(selected, ["thisinh01@example.vn"], "{results}");
+}
