@@ -815,6 +815,26 @@ async fn a_marker_may_not_mark_the_same_answer_twice() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert!(r.text().contains("0 to 50"), "{}", r.text());
+    // The page: a bad score shows the form again with the message; a decimal
+    // comma is a score.
+    let mut browser = app.browser();
+    browser.sign_in("demo.board2", DEMO_PASSWORD).await;
+    let path = format!("/papers/{paper}/marking/{code}/1");
+    browser.get(&path).await;
+    let r = browser
+        .post(&path, &[("points", "abc"), ("note", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = merit::web::i18n::Text::key("marking.bad_score")
+        .with("max", "50")
+        .render(merit::web::i18n::Locale::Vi);
+    assert!(r.text().contains(&bad), "{}", r.text());
+    let r = browser
+        .post(&path, &[("points", "37,5"), ("note", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let again = browser.get(&path).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "marked once only");
 }
 
 #[tokio::test]
