@@ -1086,6 +1086,10 @@ async fn an_appeal_is_re_marked_by_someone_new_and_its_outcome_changes_the_ranki
         .json();
     assert_eq!(list[0]["username"], username.as_str());
     assert_eq!(list[0]["status"], "decided");
+    assert!(
+        list[0]["remark_due_ms"].as_i64().unwrap() > list[0]["requested_ms"].as_i64().unwrap(),
+        "Decree 138: due 15 days after the 15-day window"
+    );
     let page = hr.get(&format!("/campaigns/{campaign}/appeals")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains(&username));

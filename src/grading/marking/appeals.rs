@@ -347,6 +347,8 @@ pub struct AppealRow {
     pub score_after: Option<f64>,
     pub requested_ms: i64,
     pub decided_ms: Option<i64>,
+    /// When re-marking is due: the rule set's days after the window closes.
+    pub remark_due_ms: Option<i64>,
 }
 
 /// A campaign's appeals, for personnel who manage it (404 otherwise).
@@ -369,6 +371,9 @@ pub async fn of_campaign(
                 )
             })
             .collect();
+    let due = grades::release_of(&state.db, c.id)
+        .await?
+        .map(|r| domain::remark_due_ms(&rules.appeal, r.released_ms));
     let rows = store::appeals_of_campaign(&state.db, c.id)
         .await?
         .into_iter()
@@ -386,6 +391,7 @@ pub async fn of_campaign(
                 score_after: a.score_after,
                 requested_ms: a.requested_ms,
                 decided_ms: a.decided_ms,
+                remark_due_ms: due,
             }
         })
         .collect();

@@ -228,6 +228,11 @@ pub fn appeal_closes_ms(rule: &AppealRule, published_ms: i64) -> i64 {
     published_ms + i64::from(rule.window_days) * DAY_MS
 }
 
+/// The date re-marking is due: `remark_days` after the window closes.
+pub fn remark_due_ms(rule: &AppealRule, published_ms: i64) -> i64 {
+    appeal_closes_ms(rule, published_ms) + i64::from(rule.remark_days) * DAY_MS
+}
+
 /// What a candidate's appeal of one section needs, as plain facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppealFacts {
@@ -373,6 +378,7 @@ mod tests {
     #[test]
     fn an_appeal_is_accepted_within_the_window_once() {
         assert_eq!(check_appeal(&rule(), &facts(), 15 * DAY_MS), Ok(()));
+        assert_eq!(remark_due_ms(&rule(), 0), 30 * DAY_MS);
         assert_eq!(
             check_appeal(&rule(), &facts(), 15 * DAY_MS + 1),
             Err(AppealRefusal::WindowClosed {
