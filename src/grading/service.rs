@@ -153,8 +153,18 @@ pub async fn compute_grades_of(
         None => crate::grading::marking::store::marks_of_paper(db, p.id).await?,
     };
     let threshold = spec.marking_threshold_percent;
-    let forms: HashMap<i32, Form> = crate::exams::store::forms_of_paper(db, p.id)
-        .await?
+    // One attempt (a mark, an appeal) needs one form, not the paper's thousands.
+    let form_rows = match only {
+        Some(_) => {
+            let mut rows = Vec::new();
+            for a in &attempts {
+                rows.extend(crate::exams::store::find_form(db, a.form_id).await?);
+            }
+            rows
+        }
+        None => crate::exams::store::forms_of_paper(db, p.id).await?,
+    };
+    let forms: HashMap<i32, Form> = form_rows
         .into_iter()
         .map(|f| {
             Form::decode(&f.data)
