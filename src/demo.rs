@@ -160,6 +160,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
     load_promotion(state).await?;
     load_campaign(state).await?;
     load_paper(state).await?;
+    load_essay_paper(state).await?;
     println!("Demo data loaded. Sign in at /sign-in with password {DEMO_PASSWORD:?} as:");
     for (username, _, role, unit) in ACCOUNTS {
         println!(
@@ -541,6 +542,177 @@ async fn load_promotion(state: &AppState) -> anyhow::Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("demo admissions: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Three applicants' written answers, two essays each.
+const ESSAYS: &[(&str, [&str; 2])] = &[
+    (
+        "thisinh02@example.vn",
+        [
+            "Quyền lực nhà nước là thống nhất, thuộc về Nhân dân; các cơ quan được phân công thực hiện quyền lập pháp, hành pháp, tư pháp.\n\nVí dụ: Quốc hội giám sát Chính phủ qua chất vấn và lấy phiếu tín nhiệm; Chính phủ trình dự án luật.",
+            "Công khai thủ tục, số hóa hồ sơ, dịch vụ công trực tuyến toàn trình, đào tạo công chức Bộ phận Một cửa.",
+        ],
+    ),
+    (
+        "thisinh03@example.vn",
+        [
+            "Nguyên tắc này có nghĩa là các cơ quan nhà nước kiểm soát lẫn nhau. Quốc hội bầu Thủ tướng.",
+            "Cần cải cách thủ tục hành chính và ứng dụng công nghệ thông tin; lấy người dân, doanh nghiệp làm trung tâm; tiếp nhận phản ánh, kiến nghị qua Cổng Dịch vụ công quốc gia; khai thác cơ sở dữ liệu dân cư theo Đề án 06.",
+        ],
+    ),
+    (
+        "thisinh04@example.vn",
+        [
+            "Tính thống nhất: quyền lực thuộc về Nhân dân (Điều 2). Phân công: Quốc hội lập hiến, lập pháp; Chính phủ hành pháp; Tòa án tư pháp. Phối hợp và kiểm soát: Quốc hội giám sát tối cao, chất vấn, lấy phiếu tín nhiệm các chức danh do Quốc hội bầu; Chính phủ có quyền trình dự án luật.",
+            "Giải pháp về thể chế, con người, chuyển đổi số và kiểm tra, giám sát.",
+        ],
+    ),
+];
+
+/// A written round-2 paper of two essays from the general-knowledge bank,
+/// held yesterday: three applicants sat it, the paper is graded and
+/// demo.board1 has marked every answer once, so demo.board2 finds a marking
+/// queue of blind second marks.
+async fn load_essay_paper(state: &AppState) -> anyhow::Result<()> {
+    use crate::attempts::entity::{answer, attempt};
+    use crate::exams::blueprint::{Blueprint, BlueprintRow, SectionSpec};
+    use crate::exams::service as papers;
+    use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+    let fail = |e: crate::web::AppError| anyhow::anyhow!("demo essay paper: {e}");
+    let Some(campaign) = crate::campaigns::store::campaigns_in(&state.db, &None)
+        .await?
+        .into_iter()
+        .find(|c| c.title == DEMO_CAMPAIGN)
+    else {
+        return Ok(());
+    };
+    if crate::exams::store::papers_of_campaign(&state.db, campaign.id)
+        .await?
+        .iter()
+        .any(|p| p.round == 2)
+    {
+        return Ok(());
+    }
+    let Some(bank) = crate::banks::store::find_bank_by_name(&state.db, "Kiến thức chung").await?
+    else {
+        return Ok(());
+    };
+    let personnel = act_as(state, "demo.personnel").await?;
+    let input = papers::NewPaperInput {
+        title: "Vòng 2 — thi viết (bài tự luận)".into(),
+        round: 2,
+        board: vec!["demo.board1".into(), "demo.board2".into()],
+    };
+    let paper = papers::create(state, &personnel, campaign.id, &input)
+        .await
+        .map_err(fail)?;
+    let board = act_as(state, "demo.board1").await?;
+    let now = state.now_ms();
+    let mut spec = papers::spec_of(&paper).map_err(fail)?;
+    // Titled as the rule set's round-2 section, so grading maps it there.
+    spec.blueprint = Blueprint {
+        sections: vec![SectionSpec {
+            title: "Thi viết chuyên ngành".into(),
+            rows: vec![BlueprintRow {
+                bank_id: bank.id,
+                topics: Vec::new(),
+                difficulty_min: 1,
+                difficulty_max: 5,
+                kind: Some(crate::banks::model::Kind::Essay),
+                count: 2,
+                points_each: 50.0,
+            }],
+            shuffle_questions: false,
+            shuffle_options: false,
+        }],
+    };
+    let edit = papers::PaperEdit {
+        title: paper.title.clone(),
+        spec,
+        time_limit_minutes: 180,
+        opens_ms: now - 30 * 3_600_000,
+        closes_ms: now - 24 * 3_600_000,
+        grace_seconds: paper.grace_seconds,
+    };
+    let paper = papers::save(state, &board, paper.id, &edit)
+        .await
+        .map_err(fail)?;
+    papers::publish(state, &board, paper.id)
+        .await
+        .map_err(fail)?;
+    papers::issue_forms(state, &personnel, paper.id)
+        .await
+        .map_err(fail)?;
+    let forms = crate::exams::store::forms_of_paper(&state.db, paper.id).await?;
+    // The sitting itself is history: written straight into the tables, as
+    // the attempts would have left them.
+    let started = paper.opens_ms;
+    let txn = state.db.begin().await?;
+    for (username, texts) in ESSAYS {
+        let Some(u) = store::find_by_username(&txn, username).await? else {
+            continue;
+        };
+        let Some(app) = crate::campaigns::store::application_of(&txn, campaign.id, u.id).await?
+        else {
+            continue;
+        };
+        let Some(form) = forms.iter().find(|f| f.application_id == Some(app.id)) else {
+            continue;
+        };
+        let a = attempt::ActiveModel {
+            paper_id: Set(paper.id),
+            application_id: Set(app.id),
+            candidate_id: Set(u.id),
+            form_id: Set(form.id),
+            item_count: Set(form.item_count),
+            sequential: Set(false),
+            position: Set(0),
+            started_ms: Set(started),
+            deadline_ms: Set(started + 180 * 60_000),
+            grace_ms: Set(i64::from(paper.grace_seconds) * 1000),
+            extra_ms: Set(0),
+            submitted_ms: Set(Some(started + 170 * 60_000)),
+            submit_reason: Set(Some("manual".into())),
+            status: Set("submitted".into()),
+            last_save_ms: Set(Some(started + 165 * 60_000)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        for (item, text) in texts.iter().enumerate() {
+            let response = crate::banks::scoring::Response::Essay {
+                text: (*text).to_owned(),
+            };
+            answer::ActiveModel {
+                attempt_id: Set(a.id),
+                item: Set(i32::try_from(item)?),
+                response: Set(Some(serde_json::to_string(&response)?)),
+                flagged: Set(false),
+                seq: Set(1),
+                saved_ms: Set(started + 160 * 60_000),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    crate::grading::service::grade_paper(&state.db, &paper, &board.actor(), state.now_ms())
+        .await
+        .map_err(fail)?;
+    // demo.board1's first marks; the second ones wait for demo.board2.
+    let queue = crate::grading::marking::service::queue(state, &board, paper.id)
+        .await
+        .map_err(fail)?;
+    for (k, e) in queue.entries.iter().enumerate() {
+        let score = ["38", "42,5", "25", "30", "44", "20"][k % 6];
+        crate::grading::marking::service::mark(
+            state, &board, paper.id, &e.script, e.item, score, "",
+        )
+        .await
+        .map_err(fail)?;
     }
     Ok(())
 }

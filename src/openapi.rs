@@ -101,6 +101,12 @@ use crate::{accounts, attempts, audit, banks, campaigns, exams, grading, org_uni
         grading::api::tie_decision,
         grading::api::release,
         grading::api::mine,
+        grading::marking::api::papers,
+        grading::marking::api::queue,
+        grading::marking::api::task,
+        grading::marking::api::mark,
+        grading::marking::api::request,
+        grading::marking::api::of_campaign,
     ),
     tags((name = "accounts"), (name = "org units"), (name = "audit"), (name = "banks"), (name = "campaigns"), (name = "papers"), (name = "attempts"), (name = "grading"), (name = "staff"), (name = "plans"))
 )]

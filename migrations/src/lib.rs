@@ -10,6 +10,7 @@ mod m0004_campaigns;
 mod m0005_forms;
 mod m0006_attempts;
 mod m0007_grading;
+mod m0008_marking;
 mod m0009_staff_links;
 
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_forms::Migration),
             Box::new(m0006_attempts::Migration),
             Box::new(m0007_grading::Migration),
+            Box::new(m0008_marking::Migration),
             Box::new(m0009_staff_links::Migration),
         ]
     }

@@ -28,7 +28,7 @@ pub enum ReleasePolicy {
 }
 
 /// Everything of a paper that is stored as one JSON document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PaperSpec {
     #[schema(value_type = Object)]
     pub blueprint: Blueprint,
@@ -40,6 +40,30 @@ pub struct PaperSpec {
     /// published, so a seed gives back the same form whatever is approved later.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pool: Vec<i32>,
+    /// How far apart, as a percentage of an essay's points, two blind marks
+    /// may be and still stand as their mean; further apart, a third board
+    /// member reconciles.
+    #[serde(default = "default_marking_threshold")]
+    pub marking_threshold_percent: f64,
+}
+
+/// 10% of the item's points: one point on a 10-point essay.
+pub const DEFAULT_MARKING_THRESHOLD: f64 = 10.0;
+
+fn default_marking_threshold() -> f64 {
+    DEFAULT_MARKING_THRESHOLD
+}
+
+impl Default for PaperSpec {
+    fn default() -> Self {
+        PaperSpec {
+            blueprint: Blueprint::default(),
+            navigation: Navigation::default(),
+            release: ReleasePolicy::default(),
+            pool: Vec::new(),
+            marking_threshold_percent: DEFAULT_MARKING_THRESHOLD,
+        }
+    }
 }
 
 /// The timed part of a paper, checked together.
@@ -71,6 +95,12 @@ pub fn check(spec: &PaperSpec, timing: &Timing) -> Vec<(&'static str, Text)> {
         errors.push((
             "grace_seconds",
             Text::key("papers.bad_grace").with("max", MAX_GRACE_SECONDS),
+        ));
+    }
+    if !(0.0..=100.0).contains(&spec.marking_threshold_percent) {
+        errors.push((
+            "marking_threshold_percent",
+            Text::key("papers.bad_marking_threshold"),
         ));
     }
     for p in spec.blueprint.problems() {

@@ -104,12 +104,14 @@ pub type Key<'a> = (&'a Answer, bool);
 /// Grades one attempt. `responses` is indexed by form item (form order), in
 /// original option indices as stored; `key` finds a version's key (a version
 /// it cannot find scores 0 for every response). `rules` has one entry per form
-/// section.
+/// section. `marked` gives the fraction that stands for an essay (by form
+/// item) once its markers are done; an essay without one waits.
 pub fn grade<'a>(
     form: &Form,
     responses: &[Option<Response>],
     key: impl Fn(i64) -> Option<Key<'a>>,
     rules: &[SectionRule],
+    marked: impl Fn(usize) -> Option<f64>,
 ) -> Graded {
     let mut fractions = Vec::with_capacity(form.item_count());
     let mut sections = Vec::with_capacity(form.sections.len());
@@ -120,6 +122,7 @@ pub fn grade<'a>(
         let (mut points, mut max, mut correct, mut answered, mut pending) = (0.0, 0.0, 0, 0, 0);
         for item in &section.items {
             max += item.points;
+            let index = i;
             let response = responses.get(i).and_then(Option::as_ref);
             i += 1;
             let Some(response) = response else {
@@ -128,7 +131,13 @@ pub fn grade<'a>(
             };
             answered += 1;
             let scored = match key(item.version_id) {
-                Some((answer, fold)) => score(answer, response, fold),
+                Some((answer, fold)) => match score(answer, response, fold) {
+                    Scored::NeedsMarking => match marked(index) {
+                        Some(f) => Scored::Fraction(f.clamp(0.0, 1.0)),
+                        None => Scored::NeedsMarking,
+                    },
+                    s => s,
+                },
                 None => Scored::Fraction(0.0),
             };
             match scored {
@@ -250,6 +259,7 @@ mod tests {
             &[r(2), r(2), r(0), None],
             |_| Some((&key, false)),
             &[rule(0.0, true)],
+            |_| None,
         );
         let s = &g.sections[0];
         assert_eq!((s.points, s.max_points, s.scaled), (2.0, 4.0, 50.0));
@@ -270,6 +280,7 @@ mod tests {
             &[r(0), r(1), r(1), None],
             |_| Some((&key, false)),
             &[rule(0.25, true)],
+            |_| None,
         );
         assert_eq!(g.sections[0].points, 0.5);
         let g = grade(
@@ -277,6 +288,7 @@ mod tests {
             &[r(1), r(1), r(1), None],
             |_| Some((&key, false)),
             &[rule(0.5, true)],
+            |_| None,
         );
         assert_eq!(g.sections[0].points, 0.0, "floored at zero");
         let g = grade(
@@ -284,6 +296,7 @@ mod tests {
             &[r(1), r(1), r(1), None],
             |_| Some((&key, false)),
             &[rule(0.5, false)],
+            |_| None,
         );
         assert_eq!(g.sections[0].points, -1.5);
     }
@@ -299,9 +312,20 @@ mod tests {
             &[Some(Response::Essay { text: "x".into() })],
             |_| Some((&key, false)),
             &[rule(0.0, true)],
+            |_| None,
         );
         assert!(g.needs_marking());
         assert_eq!(g.fractions, vec![None]);
+        let g = grade(
+            &f,
+            &[Some(Response::Essay { text: "x".into() })],
+            |_| Some((&key, false)),
+            &[rule(0.0, true)],
+            |_| Some(0.75),
+        );
+        assert!(!g.needs_marking(), "a marked essay counts");
+        assert_eq!(g.sections[0].points, 0.75);
+        assert_eq!(g.fractions, vec![Some(0.75)]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod entity;
 pub mod export;
 pub mod grade;
 pub mod item_analysis;
+pub mod marking;
 pub mod ranking;
 pub mod routes;
 pub mod service;
@@ -16,5 +17,7 @@ use axum::Router;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    routes::router().merge(api::router())
+    routes::router()
+        .merge(api::router())
+        .merge(marking::router())
 }

@@ -224,6 +224,7 @@ async fn tie_decision(
 struct MinePage {
     s: Shell,
     results: Vec<OwnResult>,
+    errors: Vec<String>,
 }
 
 impl MinePage {
@@ -234,13 +235,40 @@ impl MinePage {
     fn f(&self, x: &f64) -> String {
         fmt2(*x)
     }
+
+    fn when(&self, ms: &i64) -> String {
+        crate::clock::format_ms(*ms)
+    }
+
+    fn appeal_status(&self, status: &str) -> String {
+        self.s.tr.t(if status == "decided" {
+            "appeals.status_decided"
+        } else {
+            "appeals.status_pending"
+        })
+    }
 }
 
 async fn mine(
     State(state): State<AppState>,
     Page(s): Page,
     AuthUser(user): AuthUser,
-) -> Result<impl IntoResponse, AppError> {
-    let results = service::own_results(&state, &user).await?;
-    render(MinePage { s, results })
+) -> Result<Response, AppError> {
+    mine_page(&state, s, &user, Vec::new()).await
+}
+
+/// The candidate's results page, with the messages of a refused appeal.
+pub(crate) async fn mine_page(
+    state: &AppState,
+    s: Shell,
+    user: &crate::web::CurrentUser,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
+    let results = service::own_results(state, user).await?;
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, render(MinePage { s, results, errors })?).into_response())
 }

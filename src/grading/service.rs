@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
 use super::grade::{self, GradedSection};
@@ -74,9 +74,19 @@ pub struct Computed {
 /// Grades every submitted attempt of `p` with the recorded key corrections
 /// and, for a dry run, one more (`extra`: version id and corrected key).
 pub async fn compute_grades(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     p: &paper::Model,
     extra: Option<(i64, &Answer)>,
+) -> Result<Computed, AppError> {
+    compute_grades_of(db, p, extra, None).await
+}
+
+/// As [`compute_grades`], for one submitted attempt when `only` names it.
+pub async fn compute_grades_of(
+    db: &impl ConnectionTrait,
+    p: &paper::Model,
+    extra: Option<(i64, &Answer)>,
+    only: Option<i32>,
 ) -> Result<Computed, AppError> {
     let spec = crate::exams::service::spec_of(p)?;
     let c = crate::campaigns::store::find_campaign(db, p.campaign_id)
@@ -130,9 +140,31 @@ pub async fn compute_grades(
         .collect();
 
     let started = std::time::Instant::now();
-    let attempts = store::submitted_attempts(db, p.id).await?;
-    let forms: HashMap<i32, Form> = crate::exams::store::forms_of_paper(db, p.id)
-        .await?
+    let attempts = match only {
+        Some(id) => store::submitted_attempt(db, p.id, id)
+            .await?
+            .into_iter()
+            .collect(),
+        None => store::submitted_attempts(db, p.id).await?,
+    };
+    // Essay marks; the threshold turns each answer's marks into the one that stands.
+    let marks = match only {
+        Some(id) => crate::grading::marking::store::marks_of_attempt(db, id).await?,
+        None => crate::grading::marking::store::marks_of_paper(db, p.id).await?,
+    };
+    let threshold = spec.marking_threshold_percent;
+    // One attempt (a mark, an appeal) needs one form, not the paper's thousands.
+    let form_rows = match only {
+        Some(_) => {
+            let mut rows = Vec::new();
+            for a in &attempts {
+                rows.extend(crate::exams::store::find_form(db, a.form_id).await?);
+            }
+            rows
+        }
+        None => crate::exams::store::forms_of_paper(db, p.id).await?,
+    };
+    let forms: HashMap<i32, Form> = form_rows
         .into_iter()
         .map(|f| {
             Form::decode(&f.data)
@@ -140,10 +172,17 @@ pub async fn compute_grades(
                 .map_err(|e| internal(format!("form {}: {e}", f.id)))
         })
         .collect::<Result<_, _>>()?;
-    let previous: HashMap<i32, String> = store::grade_sections_of_paper(db, p.id)
-        .await?
-        .into_iter()
-        .collect();
+    let previous: HashMap<i32, String> = match only {
+        Some(id) => store::grade_of_attempt(db, id)
+            .await?
+            .map(|g| (g.attempt_id, g.sections))
+            .into_iter()
+            .collect(),
+        None => store::grade_sections_of_paper(db, p.id)
+            .await?
+            .into_iter()
+            .collect(),
+    };
 
     tracing::debug!(elapsed = ?started.elapsed(), "grading: attempts, forms, previous grades loaded");
     let mut run = GradeRun {
@@ -191,7 +230,27 @@ pub async fn compute_grades(
             }
             next += 1;
         }
-        let g = grade::grade(form, &responses, |v| keys.get(&v).copied(), &section_rules);
+        let marked = |i: usize| {
+            let m = marks.get(&(a.id, i))?;
+            let points = form
+                .sections
+                .iter()
+                .flat_map(|s| s.items.iter())
+                .nth(i)?
+                .points;
+            let stands = crate::grading::marking::domain::final_points(
+                m,
+                crate::grading::marking::domain::threshold_points(threshold, points),
+            )?;
+            (points > 0.0).then(|| stands / points)
+        };
+        let g = grade::grade(
+            form,
+            &responses,
+            |v| keys.get(&v).copied(),
+            &section_rules,
+            marked,
+        );
         let sections = serde_json::to_string(&g.sections).map_err(internal)?;
         let items: Vec<(i64, f64, Option<f64>)> = form
             .sections
@@ -481,7 +540,18 @@ pub async fn ranking_input(
     }
     let mut candidates: BTreeMap<i32, Vec<CandidateResult>> = BTreeMap::new();
     let mut people = HashMap::new();
-    for (a, u) in store::approved_applications(db, c.id).await? {
+    let applications = store::approved_applications(db, c.id).await?;
+    // Accounts do not record gender; a linked staff record does (Decree 115's
+    // first tie-break). Nobody else's gender is guessed.
+    let genders = store::staff_genders(
+        db,
+        applications
+            .iter()
+            .filter_map(|(_, u)| u.as_ref()?.national_id.clone())
+            .collect(),
+    )
+    .await?;
+    for (a, u) in applications {
         let exemptions: Vec<String> = serde_json::from_str(&a.exemptions).unwrap_or_default();
         let exemptions = exemptions
             .iter()
@@ -496,8 +566,11 @@ pub async fn ranking_input(
             .collect();
         let facts = TieBreakFacts {
             date_of_birth: u.as_ref().and_then(|u| u.date_of_birth),
-            // Accounts do not record gender yet: that tie-break never decides.
-            gender: None::<Gender>,
+            gender: u
+                .as_ref()
+                .and_then(|u| u.national_id.as_ref())
+                .and_then(|id| genders.get(id))
+                .and_then(|g| gender_of(g)),
             ..Default::default()
         };
         candidates
@@ -539,6 +612,14 @@ pub async fn ranking_input(
         ungraded_papers,
         papers,
     })
+}
+
+/// A staff record's gender as the tie-breaks read it.
+fn gender_of(stored: &str) -> Option<Gender> {
+    match crate::staff::domain::Gender::parse(stored)? {
+        crate::staff::domain::Gender::Female => Some(Gender::Female),
+        crate::staff::domain::Gender::Male => Some(Gender::Male),
+    }
 }
 
 pub fn columns(rules: &RuleSet, lang: &str) -> Vec<Column> {
@@ -753,7 +834,8 @@ pub async fn release(
     Ok(())
 }
 
-/// One of a candidate's own released results.
+/// One of a candidate's own results: released ones, and before release the
+/// papers shown at once (`ReleasePolicy::Immediately`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OwnResult {
     pub campaign_id: i32,
@@ -766,6 +848,12 @@ pub struct OwnResult {
     /// Only when the paper's release policy shows ranks.
     pub rank: Option<u32>,
     pub selected: bool,
+    /// Scores of papers shown at once, before the campaign's results are
+    /// released: no total, rank or selection yet.
+    pub provisional: bool,
+    pub appeals: Vec<crate::grading::marking::appeals::OwnAppeal>,
+    /// Sections the candidate may still appeal, and until when.
+    pub appealable: Vec<crate::grading::marking::appeals::AppealOption>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -773,21 +861,33 @@ pub struct OwnSection {
     pub title: String,
     pub score: Option<f64>,
     pub max_points: f64,
+    /// Whether the score reaches the section's pass mark, where it has one.
+    pub passed: Option<bool>,
 }
 
-/// The candidate's own results, from released campaigns only.
+fn section_passed(rules: &RuleSet, round: &str, section: &str, score: Option<f64>) -> Option<bool> {
+    let s = rules.section(round, section)?;
+    let mark = s.pass_mark?;
+    Some(score? + 1e-9 >= mark.required_points(s.max_points))
+}
+
+/// The candidate's own results: from released campaigns, and from papers
+/// shown at once.
 pub async fn own_results(state: &AppState, user: &CurrentUser) -> Result<Vec<OwnResult>, AppError> {
     user.require(&[Role::Candidate])?;
     let lang = user.locale.code();
     let mut out = Vec::new();
     for a in crate::campaigns::store::applications_of_candidate(&state.db, user.id).await? {
-        if store::release_of(&state.db, a.campaign_id).await?.is_none() {
-            continue;
-        }
         let Some(c) = crate::campaigns::store::find_campaign(&state.db, a.campaign_id).await?
         else {
             continue;
         };
+        if store::release_of(&state.db, a.campaign_id).await?.is_none() {
+            if let Some(r) = provisional_result(state, user, &c, &a).await? {
+                out.push(r);
+            }
+            continue;
+        }
         let input = ranking_input(&state.db, &c).await?;
         let Some(p) = input.positions.iter().find(|p| p.id == a.position_id) else {
             continue;
@@ -800,27 +900,36 @@ pub async fn own_results(state: &AppState, user: &CurrentUser) -> Result<Vec<Own
         else {
             continue;
         };
+        // The paper of the last round the rule set has decides.
         let show_rank = input
             .papers
             .iter()
+            .filter(|p| usize::try_from(p.round).is_ok_and(|r| r <= input.rules.rounds.len()))
             .max_by_key(|p| p.round)
             .and_then(|p| crate::exams::service::spec_of(p).ok())
             .is_some_and(|s| s.release == ReleasePolicy::ScoresAndRank);
         let cols = columns(&input.rules, lang);
+        let (appeals, appealable) =
+            crate::grading::marking::appeals::for_application(state, &c, &a, &input.rules, lang)
+                .await?;
         out.push(OwnResult {
             campaign_id: c.id,
             campaign_title: c.title.clone(),
             position_title: p.title.clone(),
             sections: cols
                 .iter()
-                .map(|col| OwnSection {
-                    title: col.title.clone(),
-                    score: e
+                .map(|col| {
+                    let score = e
                         .sections
                         .iter()
                         .find(|s| s.round == col.round && s.section == col.section)
-                        .and_then(|s| s.score),
-                    max_points: col.max_points,
+                        .and_then(|s| s.score);
+                    OwnSection {
+                        title: col.title.clone(),
+                        score,
+                        max_points: col.max_points,
+                        passed: section_passed(&input.rules, &col.round, &col.section, score),
+                    }
                 })
                 .collect(),
             passed: e.passed,
@@ -828,9 +937,95 @@ pub async fn own_results(state: &AppState, user: &CurrentUser) -> Result<Vec<Own
             total: e.total,
             rank: if show_rank { e.rank } else { None },
             selected: e.standing == Standing::Selected,
+            provisional: false,
+            appeals,
+            appealable,
         });
     }
     Ok(out)
+}
+
+/// Before release: the candidate's scores on papers shown at once, graded
+/// now if the paper was not graded since they submitted (nothing is stored:
+/// a page view writes nothing).
+async fn provisional_result(
+    state: &AppState,
+    user: &CurrentUser,
+    c: &campaign::Model,
+    a: &crate::campaigns::entity::application::Model,
+) -> Result<Option<OwnResult>, AppError> {
+    let lang = user.locale.code();
+    let rules = rules_of(c)?;
+    let mut scores: HashMap<(String, String), f64> = HashMap::new();
+    let own_grades = store::grades_of_candidate(&state.db, a.candidate_id).await?;
+    for p in crate::exams::store::papers_of_campaign(&state.db, c.id).await? {
+        if p.status != "published"
+            || crate::exams::service::spec_of(&p)?.release != ReleasePolicy::Immediately
+        {
+            continue;
+        }
+        let sections = match own_grades
+            .iter()
+            .find(|g| g.paper_id == p.id && g.application_id == a.id)
+        {
+            Some(g) => (g.status == "graded").then(|| g.sections.clone()),
+            None => match store::submitted_attempt_of(&state.db, p.id, a.id).await? {
+                Some(attempt) => compute_grades_of(&state.db, &p, None, Some(attempt.id))
+                    .await?
+                    .rows
+                    .into_iter()
+                    .find(|r| r.status == "graded")
+                    .map(|r| r.sections),
+                None => None,
+            },
+        };
+        let Some(sections) = sections else {
+            continue;
+        };
+        let sections: Vec<GradedSection> = serde_json::from_str(&sections).map_err(internal)?;
+        for s in sections.into_iter().filter(|s| s.scaled_max > 0.0) {
+            scores.insert((s.round, s.section), s.scaled);
+        }
+    }
+    if scores.is_empty() {
+        return Ok(None);
+    }
+    let position_title = crate::campaigns::store::positions(&state.db, c.id)
+        .await?
+        .into_iter()
+        .find(|p| p.id == a.position_id)
+        .map(|p| p.title)
+        .unwrap_or_default();
+    let sections: Vec<OwnSection> = columns(&rules, lang)
+        .iter()
+        .map(|col| {
+            let score = scores
+                .get(&(col.round.clone(), col.section.clone()))
+                .copied();
+            OwnSection {
+                title: col.title.clone(),
+                score,
+                max_points: col.max_points,
+                passed: score.and_then(|_| section_passed(&rules, &col.round, &col.section, score)),
+            }
+        })
+        .collect();
+    let (appeals, appealable) =
+        crate::grading::marking::appeals::for_application(state, c, a, &rules, lang).await?;
+    Ok(Some(OwnResult {
+        campaign_id: c.id,
+        campaign_title: c.title.clone(),
+        position_title,
+        passed: sections.iter().all(|s| s.passed != Some(false)),
+        total: scores.values().sum(),
+        sections,
+        reason: Text::key("results.provisional").render(user.locale),
+        rank: None,
+        selected: false,
+        provisional: true,
+        appeals,
+        appealable,
+    }))
 }
 
 /// Item statistics of one question version across the forms that used it.

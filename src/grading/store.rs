@@ -87,6 +87,68 @@ pub async fn submitted_attempts(
         .await
 }
 
+pub async fn submitted_attempt(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+    attempt_id: i32,
+) -> Result<Option<attempt::Model>, DbErr> {
+    attempt::Entity::find_by_id(attempt_id)
+        .filter(attempt::Column::PaperId.eq(paper_id))
+        .filter(attempt::Column::Status.eq("submitted"))
+        .one(db)
+        .await
+}
+
+/// The submitted attempt of an application on a paper.
+pub async fn submitted_attempt_of(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+    application_id: i32,
+) -> Result<Option<attempt::Model>, DbErr> {
+    attempt::Entity::find()
+        .filter(attempt::Column::PaperId.eq(paper_id))
+        .filter(attempt::Column::ApplicationId.eq(application_id))
+        .filter(attempt::Column::Status.eq("submitted"))
+        .one(db)
+        .await
+}
+
+pub async fn grade_of_attempt(
+    db: &impl ConnectionTrait,
+    attempt_id: i32,
+) -> Result<Option<grade::Model>, DbErr> {
+    grade::Entity::find()
+        .filter(grade::Column::AttemptId.eq(attempt_id))
+        .one(db)
+        .await
+}
+
+/// Replaces one attempt's grade (after a mark, an appeal).
+pub async fn replace_grade_of_attempt(
+    db: &impl ConnectionTrait,
+    g: NewGrade,
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    grade::Entity::delete_many()
+        .filter(grade::Column::AttemptId.eq(g.attempt_id))
+        .exec(db)
+        .await?;
+    grade::ActiveModel {
+        attempt_id: Set(g.attempt_id),
+        paper_id: Set(g.paper_id),
+        application_id: Set(g.application_id),
+        candidate_id: Set(g.candidate_id),
+        status: Set(g.status.to_owned()),
+        sections: Set(g.sections),
+        items: Set(g.items),
+        graded_ms: Set(now_ms),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
 /// (attempt id, sections JSON) of a paper's grades: to tell what a regrade changed.
 pub async fn grade_sections_of_paper(
     db: &impl ConnectionTrait,
@@ -237,6 +299,29 @@ pub async fn approved_applications(
             (a, u)
         })
         .collect())
+}
+
+/// (national id, gender) from the staff records with these national ids. An
+/// account and a staff record are one person when their national ids match:
+/// that is how hiring a winner links them.
+pub async fn staff_genders(
+    db: &impl ConnectionTrait,
+    national_ids: Vec<String>,
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    use crate::staff::entity::staff;
+    let mut out = std::collections::HashMap::new();
+    for chunk in national_ids.chunks(CHUNK) {
+        let rows: Vec<(Option<String>, String)> = staff::Entity::find()
+            .select_only()
+            .column(staff::Column::NationalId)
+            .column(staff::Column::Gender)
+            .filter(staff::Column::NationalId.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().filter_map(|(id, g)| Some((id?, g))));
+    }
+    Ok(out)
 }
 
 pub async fn tie_decisions(

@@ -448,6 +448,11 @@ async fn grading_endpoints_are_in_the_openapi_document() {
         "/api/campaigns/{id}/positions/{position}/tie-decision",
         "/api/campaigns/{id}/release",
         "/api/results",
+        "/api/marking",
+        "/api/papers/{id}/marking",
+        "/api/papers/{id}/marking/{script}/{item}",
+        "/api/appeals",
+        "/api/campaigns/{id}/appeals",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
@@ -467,6 +472,7 @@ async fn the_grading_bench_runs_on_a_small_scratch_database() {
 #[tokio::test]
 async fn a_key_correction_dry_run_shows_who_changes_and_applying_it_regrades_with_an_audit() {
     use merit::grading::entity::grade;
+    use sea_orm::{ColumnTrait, QueryFilter};
     let app = TestApp::new().await;
     let (campaign, paper) = exam_day(&app).await;
     one_place_and_manual_ties(&app, campaign).await;
@@ -475,7 +481,11 @@ async fn a_key_correction_dry_run_shows_who_changes_and_applying_it_regrades_wit
     hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
         .await;
     // A version the candidate answered and got wrong.
-    let g = grade::Entity::find().all(&app.state.db).await.unwrap();
+    let g = grade::Entity::find()
+        .filter(grade::Column::PaperId.eq(paper as i32))
+        .all(&app.state.db)
+        .await
+        .unwrap();
     let items: Vec<(i64, f64, Option<f64>)> = serde_json::from_str(&g[0].items).unwrap();
     let version = items.iter().find(|i| i.2 == Some(0.0)).unwrap().0;
     let (_, content) = merit::exams::store::frozen_pool(&app.state.db, &[version as i32])
@@ -533,4 +543,736 @@ async fn a_key_correction_dry_run_shows_who_changes_and_applying_it_regrades_wit
         .await
         .json();
     assert!(audit.to_string().contains("hai đáp án"), "{audit}");
+}
+
+// ---- Essay marking and appeals -------------------------------------------
+
+/// The demo's written round-2 paper: (campaign, paper). Three applicants sat
+/// it; demo.board1 gave every answer its first mark.
+async fn essay_paper(app: &TestApp) -> (i64, i64) {
+    merit::demo::load(&app.state).await.unwrap();
+    let hr = personnel(app).await;
+    let campaign = hr.get("/api/campaigns").await.json()[0]["id"]
+        .as_i64()
+        .unwrap();
+    let papers = hr
+        .get(&format!("/api/campaigns/{campaign}/papers"))
+        .await
+        .json();
+    let paper = papers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["round"] == 2)
+        .unwrap_or_else(|| panic!("the demo has a written paper: {papers}"))["id"]
+        .as_i64()
+        .unwrap();
+    (campaign, paper)
+}
+
+async fn board(app: &TestApp, n: u8) -> Api<'_> {
+    app.api_login(&format!("demo.board{n}"), DEMO_PASSWORD)
+        .await
+}
+
+/// A third board member on the paper (the demo has two).
+async fn third_member(app: &TestApp, paper: i64) -> Api<'_> {
+    app.user(Role::Board, "board.three").await;
+    let id = merit::accounts::store::find_by_username(&app.state.db, "board.three")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    merit::exams::store::add_board_member(&app.state.db, paper as i32, id)
+        .await
+        .unwrap();
+    app.api_login("board.three", crate::harness::PASSWORD).await
+}
+
+/// (script code, attempt id, candidate username) of the paper's scripts.
+async fn scripts(app: &TestApp, paper: i64) -> Vec<(String, i32, String)> {
+    use merit::attempts::entity::attempt;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut out = Vec::new();
+    for a in attempt::Entity::find()
+        .filter(attempt::Column::PaperId.eq(paper as i32))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+    {
+        let u = merit::accounts::store::find_user(&app.state.db, a.candidate_id)
+            .await
+            .unwrap()
+            .unwrap();
+        out.push((
+            merit::grading::marking::domain::script_code(
+                &app.state.config.secret_key,
+                paper as i32,
+                a.id,
+            ),
+            a.id,
+            u.username,
+        ));
+    }
+    out
+}
+
+/// The first mark of an answer (what demo.board1 gave).
+async fn first_mark(app: &TestApp, attempt: i32, item: usize) -> f64 {
+    use merit::grading::marking::entity::essay_mark;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    essay_mark::Entity::find()
+        .filter(essay_mark::Column::AttemptId.eq(attempt))
+        .filter(essay_mark::Column::Item.eq(item as i32 - 1))
+        .filter(essay_mark::Column::Slot.eq(1))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .points
+}
+
+async fn mark(api: &Api<'_>, paper: i64, script: &str, item: usize, points: f64, note: &str) {
+    let r = api
+        .post(
+            &format!("/api/papers/{paper}/marking/{script}/{item}"),
+            json!({"points": points, "note": note}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+}
+
+/// demo.board2 gives every answer the same mark as demo.board1: every
+/// script is graded.
+async fn second_marks_agree(app: &TestApp, paper: i64) {
+    let b2 = board(app, 2).await;
+    for (code, attempt, _) in scripts(app, paper).await {
+        for item in 1..=2 {
+            let p = first_mark(app, attempt, item).await;
+            mark(&b2, paper, &code, item, p, "").await;
+        }
+    }
+}
+
+fn written_score(results: &Value, username: &str) -> (Option<f64>, Option<u64>, String) {
+    let row = rows_of(results, "TCBC-01")
+        .into_iter()
+        .find(|r| r["username"] == username)
+        .unwrap();
+    let col = results["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["section"] == "written")
+        .unwrap();
+    (
+        row["sections"][col].as_f64(),
+        row["rank"].as_u64(),
+        row["standing"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Only the written round counts (no round-1 scores in these tests), one place.
+async fn written_round_only(app: &TestApp, campaign: i64) {
+    let c = campaign::Entity::find_by_id(campaign as i32)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut rules = merit::campaigns::rules::parse(&c.rule_set).unwrap();
+    rules.rounds[0].sections.clear();
+    rules.tie_breaks = vec![TieBreak::ManualDecision];
+    let mut active: campaign::ActiveModel = c.into();
+    active.rule_set = Set(serde_json::to_string(&rules).unwrap());
+    active.update(&app.state.db).await.unwrap();
+    for p in position::Entity::find().all(&app.state.db).await.unwrap() {
+        let mut a: position::ActiveModel = p.into();
+        a.quota = Set(1);
+        a.update(&app.state.db).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_second_marker_sees_neither_the_first_mark_nor_the_candidate() {
+    let app = TestApp::new().await;
+    let (_, paper) = essay_paper(&app).await;
+    let b2 = board(&app, 2).await;
+    let q = b2.get(&format!("/api/papers/{paper}/marking")).await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.text());
+    let q = q.json();
+    let entries = q["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 6, "three scripts of two essays: {q}");
+    assert!(entries.iter().all(|e| e["stage"] == "second"));
+    let names = [
+        "thisinh02",
+        "thisinh03",
+        "thisinh04",
+        "Trần Quốc Bảo",
+        "Lê Minh Châu",
+        "Phạm Văn Dũng",
+    ];
+    let (code, attempt, _) = scripts(&app, paper).await.remove(0);
+    let first = first_mark(&app, attempt, 1).await;
+    let task = b2
+        .get(&format!("/api/papers/{paper}/marking/{code}/1"))
+        .await;
+    assert_eq!(task.status, StatusCode::OK, "{}", task.text());
+    let body = task.json();
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "answer",
+            "guide_html",
+            "item",
+            "paper_id",
+            "points",
+            "question_html",
+            "script",
+            "section",
+            "stage"
+        ],
+        "no marks, no attempt, no candidate"
+    );
+    assert!(!body["answer"].as_str().unwrap().is_empty());
+    let mut browser = app.browser();
+    browser.sign_in("demo.board2", DEMO_PASSWORD).await;
+    for text in [
+        q.to_string(),
+        body.to_string(),
+        browser
+            .get(&format!("/papers/{paper}/marking"))
+            .await
+            .text(),
+        browser
+            .get(&format!("/papers/{paper}/marking/{code}/1"))
+            .await
+            .text(),
+    ] {
+        for name in names {
+            assert!(!text.contains(name), "{name} shows in {text}");
+        }
+        assert!(!text.contains("\"attempt"), "{text}");
+    }
+    let page = browser
+        .get(&format!("/papers/{paper}/marking/{code}/1"))
+        .await
+        .text();
+    let shown = merit::grading::service::fmt2(first);
+    assert!(
+        !page.contains(&format!(">{shown}<")) && !page.contains(&format!("value=\"{shown}\"")),
+        "the first mark {shown} is not on the page"
+    );
+    // Personnel and other board members do not reach the queue at all.
+    assert_eq!(
+        personnel(&app)
+            .await
+            .get(&format!("/api/papers/{paper}/marking"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let outsider = app.api_as(Role::Board).await;
+    assert_eq!(
+        outsider
+            .get(&format!("/api/papers/{paper}/marking/{code}/1"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_marker_may_not_mark_the_same_answer_twice() {
+    let app = TestApp::new().await;
+    let (_, paper) = essay_paper(&app).await;
+    let b1 = board(&app, 1).await;
+    let q = b1.get(&format!("/api/papers/{paper}/marking")).await.json();
+    assert_eq!(q["entries"], json!([]), "{q}");
+    assert_eq!(q["waiting_for_others"], 6);
+    let (code, _, _) = scripts(&app, paper).await.remove(0);
+    let r = b1
+        .post(
+            &format!("/api/papers/{paper}/marking/{code}/1"),
+            json!({"points": 10}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.text().contains("another board member"), "{}", r.text());
+    // Out of range, and the item's points are the bound.
+    let b2 = board(&app, 2).await;
+    let r = b2
+        .post(
+            &format!("/api/papers/{paper}/marking/{code}/1"),
+            json!({"points": 50.5}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("0 to 50"), "{}", r.text());
+    // The page: a bad score shows the form again with the message; a decimal
+    // comma is a score.
+    let mut browser = app.browser();
+    browser.sign_in("demo.board2", DEMO_PASSWORD).await;
+    let path = format!("/papers/{paper}/marking/{code}/1");
+    browser.get(&path).await;
+    let r = browser
+        .post(&path, &[("points", "abc"), ("note", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = merit::web::i18n::Text::key("marking.bad_score")
+        .with("max", "50")
+        .render(merit::web::i18n::Locale::Vi);
+    assert!(r.text().contains(&bad), "{}", r.text());
+    let r = browser
+        .post(&path, &[("points", "37,5"), ("note", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let again = browser.get(&path).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "marked once only");
+}
+
+#[tokio::test]
+async fn marks_too_far_apart_go_to_a_third_member_whose_mark_stands_and_the_grade_counts() {
+    use merit::grading::entity::grade;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = TestApp::new().await;
+    let (campaign, paper) = essay_paper(&app).await;
+    written_round_only(&app, campaign).await;
+    let b2 = board(&app, 2).await;
+    let b3 = third_member(&app, paper).await;
+    let (code, attempt, username) = scripts(&app, paper).await.remove(0);
+    let (f1, f2) = (
+        first_mark(&app, attempt, 1).await,
+        first_mark(&app, attempt, 2).await,
+    );
+    // The threshold is 10% of 50 points: 5. Item 1 differs by 10, item 2 by 5.
+    let far = if f1 >= 10.0 { f1 - 10.0 } else { f1 + 10.0 };
+    mark(&b2, paper, &code, 1, far, "").await;
+    mark(&b2, paper, &code, 2, (f2 - 5.0).max(0.0), "").await;
+    let g = grade::Entity::find()
+        .filter(grade::Column::AttemptId.eq(attempt))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(g.status, "needs_marking", "item 1 waits for a third mark");
+    let q = b2.get(&format!("/api/papers/{paper}/marking")).await.json();
+    assert!(
+        !q["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["script"] == code.as_str()),
+        "the two markers do not reconcile their own marks: {q}"
+    );
+    let q = b3.get(&format!("/api/papers/{paper}/marking")).await.json();
+    let mine: Vec<&Value> = q["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["script"] == code.as_str())
+        .collect();
+    assert_eq!(mine.len(), 1, "{q}");
+    assert_eq!(mine[0]["stage"], "reconcile");
+    assert_eq!(mine[0]["item"], 1);
+    mark(&b3, paper, &code, 1, 33.0, "").await;
+    let g = grade::Entity::find()
+        .filter(grade::Column::AttemptId.eq(attempt))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(g.status, "graded");
+    let expected = 33.0 + (f2 + (f2 - 5.0).max(0.0)) / 2.0;
+    let results = personnel(&app)
+        .await
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    let (score, rank, _) = written_score(&results, &username);
+    assert_eq!(
+        score,
+        Some(expected),
+        "the third mark stands, then the mean"
+    );
+    assert_eq!(rank, Some(1), "the graded script is ranked: {results}");
+    let audit = app
+        .api_as(Role::Admin)
+        .await
+        .get("/api/audit?action=essay_marked")
+        .await
+        .json();
+    let text = audit.to_string();
+    assert!(
+        text.contains("reconcile") && text.contains("second"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn nothing_of_a_marked_paper_reaches_candidates_before_release() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = essay_paper(&app).await;
+    second_marks_agree(&app, paper).await;
+    let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
+    assert_eq!(me.get("/api/results").await.json(), json!([]));
+    let page = me.get("/results").await.text();
+    assert!(page.contains(&merit::web::i18n::lookup(
+        merit::web::i18n::Locale::Vi,
+        "results.none"
+    )));
+    let r = me
+        .post(
+            "/api/appeals",
+            json!({"campaign_id": campaign, "round": "round_2", "section": "written", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("not published"), "{}", r.text());
+    for path in [
+        format!("/api/papers/{paper}/marking"),
+        format!("/api/campaigns/{campaign}/appeals"),
+        format!("/campaigns/{campaign}/appeals"),
+    ] {
+        let st = me.get(&path).await.status;
+        assert!(
+            matches!(st, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+            "{path}: {st}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_computer_marked_section_is_not_re_marked() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = essay_paper(&app).await;
+    second_marks_agree(&app, paper).await;
+    personnel(&app)
+        .await
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
+    let r = me
+        .post(
+            "/api/appeals",
+            json!({"campaign_id": campaign, "round": "round_1", "section": "general_knowledge", "reason": "Tôi nghĩ máy chấm sai"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("computer-marked tests and interviews are not re-marked"),
+        "{}",
+        r.text()
+    );
+}
+
+#[tokio::test]
+async fn an_appeal_after_the_window_is_refused() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = essay_paper(&app).await;
+    second_marks_agree(&app, paper).await;
+    personnel(&app)
+        .await
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
+    let mine = me.get("/api/results").await.json();
+    assert_eq!(mine[0]["appealable"][0]["section"], "written", "{mine}");
+    // Decree 138: 15 days after publication.
+    app.clock.advance_ms(15 * 86_400_000 + 60_000);
+    let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
+    let mine = me.get("/api/results").await.json();
+    assert_eq!(mine[0]["appealable"], json!([]), "no form after the window");
+    let r = me
+        .post(
+            "/api/appeals",
+            json!({"campaign_id": campaign, "round": "round_2", "section": "written", "reason": "Đề nghị chấm lại"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("window closed"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn an_appeal_is_re_marked_by_someone_new_and_its_outcome_changes_the_ranking_with_an_audit() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = essay_paper(&app).await;
+    written_round_only(&app, campaign).await;
+    second_marks_agree(&app, paper).await;
+    let hr = personnel(&app).await;
+    let r = hr
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let before = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    // The candidate ranked last of the three appeals.
+    let all = scripts(&app, paper).await;
+    let (code, _, username) = all
+        .iter()
+        .max_by_key(|(_, _, u)| written_score(&before, u).1.unwrap_or(u64::MAX))
+        .cloned()
+        .unwrap();
+    let (old_score, old_rank, _) = written_score(&before, &username);
+    assert!(old_rank.unwrap_or(9) > 1, "{before}");
+    let me = app.api_login(&username, DEMO_PASSWORD).await;
+    let body = json!({"campaign_id": campaign, "round": "round_2", "section": "written", "reason": "Bài làm đủ ý hơn điểm được chấm"});
+    let r = me.post("/api/appeals", body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["status"], "pending");
+    let again = me.post("/api/appeals", body).await;
+    assert!(again.status.is_client_error(), "once per section");
+    assert!(again.text().contains("once"), "{}", again.text());
+
+    // Both earlier markers marked it: neither re-marks.
+    for n in [1, 2] {
+        let q = board(&app, n)
+            .await
+            .get(&format!("/api/papers/{paper}/marking"))
+            .await
+            .json();
+        assert_eq!(q["entries"], json!([]), "demo.board{n}: {q}");
+    }
+    let b3 = third_member(&app, paper).await;
+    let q = b3.get(&format!("/api/papers/{paper}/marking")).await.json();
+    let entries = q["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{q}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["stage"] == "appeal" && e["script"] == code.as_str())
+    );
+    let r = b3
+        .post(
+            &format!("/api/papers/{paper}/marking/{code}/1"),
+            json!({"points": 49}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a re-mark says why"
+    );
+    mark(&b3, paper, &code, 1, 49.0, "Đủ các ý theo hướng dẫn chấm").await;
+    mark(&b3, paper, &code, 2, 48.0, "Lập luận mạch lạc, có ví dụ").await;
+
+    let after = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    let (new_score, new_rank, standing) = written_score(&after, &username);
+    assert!((new_score.unwrap() - 97.0).abs() < 1e-6, "{new_score:?}");
+    assert_eq!(new_rank, Some(1), "{after}");
+    assert_eq!(standing, "selected");
+    let mine = me.get("/api/results").await.json();
+    let appeal = &mine[0]["appeals"][0];
+    assert_eq!(appeal["status"], "decided", "{mine}");
+    let before_appeal = appeal["score_before"].as_f64().unwrap();
+    assert!((before_appeal - old_score.unwrap()).abs() < 1e-6, "{mine}");
+    assert_eq!(appeal["score_after"], 97.0);
+    assert!(me.get("/results").await.text().contains("97"));
+    let list = hr
+        .get(&format!("/api/campaigns/{campaign}/appeals"))
+        .await
+        .json();
+    assert_eq!(list[0]["username"], username.as_str());
+    assert_eq!(list[0]["status"], "decided");
+    assert!(
+        list[0]["remark_due_ms"].as_i64().unwrap() > list[0]["requested_ms"].as_i64().unwrap(),
+        "Decree 138: due 15 days after the 15-day window"
+    );
+    let page = hr.get(&format!("/campaigns/{campaign}/appeals")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains(&username));
+    let audit = app
+        .api_as(Role::Admin)
+        .await
+        .get("/api/audit?action=appeal_decided")
+        .await
+        .json()
+        .to_string();
+    assert!(
+        audit.contains("Bài làm đủ ý")
+            && audit.contains("97")
+            && audit.contains("Lập luận mạch lạc"),
+        "{audit}"
+    );
+}
+
+#[tokio::test]
+async fn a_candidate_never_sees_another_candidates_appeal() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = essay_paper(&app).await;
+    second_marks_agree(&app, paper).await;
+    personnel(&app)
+        .await
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
+    let r = me
+        .post(
+            "/api/appeals",
+            json!({"campaign_id": campaign, "round": "round_2", "section": "written", "reason": "LÝ-DO-RIÊNG"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let other = app.api_login("thisinh03@example.vn", DEMO_PASSWORD).await;
+    let mine = other.get("/api/results").await.json();
+    assert_eq!(mine[0]["appeals"], json!([]), "{mine}");
+    assert!(!mine.to_string().contains("LÝ-DO-RIÊNG"));
+    assert!(!other.get("/results").await.text().contains("LÝ-DO-RIÊNG"));
+    for path in [
+        format!("/api/campaigns/{campaign}/appeals"),
+        format!("/campaigns/{campaign}/appeals"),
+    ] {
+        let st = other.get(&path).await.status;
+        assert!(
+            matches!(st, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+            "{path}: {st}"
+        );
+    }
+    // Nor can they appeal for someone else's campaign.
+    let r = app
+        .api_as(Role::Candidate)
+        .await
+        .post(
+            "/api/appeals",
+            json!({"campaign_id": campaign, "round": "round_2", "section": "written", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_paper_shown_at_once_gives_its_scores_right_after_submission() {
+    use merit::exams::entity::paper as paper_entity;
+    let app = TestApp::new().await;
+    let (_, paper) = exam_day(&app).await;
+    let p = paper_entity::Entity::find_by_id(paper as i32)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut spec: merit::exams::paper::PaperSpec = serde_json::from_str(&p.spec).unwrap();
+    spec.release = merit::exams::paper::ReleasePolicy::Immediately;
+    let mut active: paper_entity::ActiveModel = p.into();
+    active.spec = Set(serde_json::to_string(&spec).unwrap());
+    active.update(&app.state.db).await.unwrap();
+    let me = app.api_login("demo.candidate", DEMO_PASSWORD).await;
+    assert_eq!(
+        me.get("/api/results").await.json(),
+        json!([]),
+        "nothing before submission"
+    );
+    sit(&app, "demo.candidate", paper, 120, 0).await;
+    // No grading run, no release: the computer-marked round shows at once.
+    let mine = me.get("/api/results").await.json();
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(mine[0]["provisional"], true);
+    assert_eq!(mine[0]["rank"], Value::Null);
+    let gk = mine[0]["sections"][0]["score"].as_f64().unwrap();
+    assert!((0.0..=60.0).contains(&gk), "{mine}");
+    assert_eq!(
+        mine[0]["sections"][3]["score"],
+        Value::Null,
+        "round 2 not sat"
+    );
+    assert!(
+        me.get("/results")
+            .await
+            .text()
+            .contains(&mine[0]["reason"].as_str().unwrap().to_owned())
+    );
+    let other = app.api_login("thisinh01@example.vn", DEMO_PASSWORD).await;
+    assert_eq!(
+        other.get("/api/results").await.json(),
+        json!([]),
+        "only one's own"
+    );
+}
+
+#[tokio::test]
+async fn the_marking_threshold_is_part_of_the_paper_and_checked() {
+    let app = TestApp::new().await;
+    let (_, paper) = essay_paper(&app).await;
+    let b1 = board(&app, 1).await;
+    let p = b1.get(&format!("/api/papers/{paper}")).await.json();
+    assert_eq!(p["spec"]["marking_threshold_percent"], 10.0, "{p}");
+    let mut spec = p["spec"].clone();
+    spec["marking_threshold_percent"] = json!(150);
+    let body = json!({
+        "title": p["title"], "spec": spec,
+        "time_limit_minutes": p["time_limit_minutes"], "opens_ms": p["opens_ms"],
+        "closes_ms": p["closes_ms"], "grace_seconds": p["grace_seconds"],
+    });
+    let r = b1.put(&format!("/api/papers/{paper}"), body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("marking threshold"), "{}", r.text());
+    let mut browser = app.browser();
+    browser.sign_in("demo.board1", DEMO_PASSWORD).await;
+    let page = browser.get(&format!("/papers/{paper}")).await.text();
+    assert!(page.contains("name=\"marking_threshold_percent\""));
+}
+
+#[tokio::test]
+async fn a_female_first_tie_break_reads_the_gender_of_the_linked_staff_record() {
+    use merit::staff::entity::staff;
+    let app = TestApp::new().await;
+    let (campaign, paper) = exam_day(&app).await;
+    one_place_and_manual_ties(&app, campaign).await;
+    let c = campaign::Entity::find_by_id(campaign as i32)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut rules = merit::campaigns::rules::parse(&c.rule_set).unwrap();
+    rules.tie_breaks = vec![TieBreak::FemaleFirst, TieBreak::ManualDecision];
+    let mut active: campaign::ActiveModel = c.into();
+    active.rule_set = Set(serde_json::to_string(&rules).unwrap());
+    active.update(&app.state.db).await.unwrap();
+    // Two blank papers tie; thisinh01's account shares its national id with a
+    // woman's staff record, demo.candidate's account has no national id.
+    sit(&app, "demo.candidate", paper, 0, 0).await;
+    sit(&app, "thisinh01@example.vn", paper, 0, 0).await;
+    let hr = personnel(&app).await;
+    hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+    let tied = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    assert!(
+        rows_of(&tied, "TCBC-01")
+            .iter()
+            .all(|r| r["standing"] != "selected"),
+        "without a recorded gender the tie waits: {tied}"
+    );
+    let s = staff::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut record: staff::ActiveModel = s.into();
+    record.national_id = Set(Some("001196000101".into()));
+    record.gender = Set("female".into());
+    record.update(&app.state.db).await.unwrap();
+    let results = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    let selected: Vec<String> = rows_of(&results, "TCBC-01")
+        .iter()
+        .filter(|r| r["standing"] == "selected")
+        .map(|r| r["username"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(selected, ["thisinh01@example.vn"], "{results}");
 }
