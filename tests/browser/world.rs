@@ -34,8 +34,8 @@ pub fn get() -> Option<&'static World> {
     // The journeys always run on their own SQLite file; the PostgreSQL pass of
     // `.ci/run` (this variable set) would only repeat them.
     if std::env::var("MERIT_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
-        println!(
-            "skipped: the browser journeys run in the SQLite pass (MERIT_TEST_DATABASE_URL is set)"
+        say(
+            "skipped: the browser journeys run in the SQLite pass (MERIT_TEST_DATABASE_URL is set)",
         );
         return None;
     }
@@ -50,13 +50,22 @@ pub fn get() -> Option<&'static World> {
                 missing.join(" and ")
             );
         }
-        println!("skipped: chromium not installed ({})", missing.join(", "));
+        say(&format!(
+            "skipped: chromium not installed ({})",
+            missing.join(", ")
+        ));
         return None;
     }
     match WORLD.get_or_init(start) {
         Ok(w) => Some(w),
         Err(e) => panic!("{e}"),
     }
+}
+
+/// Writes past the test harness's output capture (which only takes `print!`),
+/// so a skip shows in a plain `cargo test` run, not only with --nocapture.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 fn start() -> Result<World, String> {
