@@ -96,17 +96,26 @@ impl Api {
         send(req.body(body).expect("a well-formed request")).await
     }
 
-    /// Sends a file as the body, as the import endpoints take it.
+    /// Sends a file as the body, as the import endpoints take it; a 500 is
+    /// tried again as in [`Api::ok`].
     pub async fn request_raw(&self, method: Method, path: &str, body: Vec<u8>) -> Reply {
-        let req = Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base))
-            .header(header::ACCEPT, "application/json")
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
-            .header(header::CONTENT_TYPE, "application/octet-stream")
-            .body(Full::new(Bytes::from(body)))
-            .expect("a well-formed request");
-        send(req).await
+        let mut tries = 0;
+        loop {
+            let req = Request::builder()
+                .method(method.clone())
+                .uri(format!("{}{path}", self.base))
+                .header(header::ACCEPT, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
+                .header(header::CONTENT_TYPE, "application/octet-stream")
+                .body(Full::new(Bytes::from(body.clone())))
+                .expect("a well-formed request");
+            let r = send(req).await;
+            tries += 1;
+            if r.status != 500 || tries == 3 {
+                return r;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
     }
 
     /// Sends and insists on success: setup that fails says which call and why.

@@ -56,7 +56,9 @@ async fn personnel_approve_watch_the_board_add_time_release_and_download_the_ran
         web::every_control_is_labelled(&b).await;
         b.click("form[action$='/decision'] input[name=decision][value=approve] ~ button")
             .await;
-        b.wait_text(&vi("applications.status_approved")).await;
+        // The row's badge: the status filter above lists "approved" too.
+        b.wait_element_text("tbody .badge", &vi("applications.status_approved"))
+            .await;
         let mine = cand.get("/api/me/applications").await;
         assert_eq!(mine[0]["status"], "approved", "{mine}");
         setup::issue_forms(&hr, paper).await;

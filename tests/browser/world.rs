@@ -98,7 +98,7 @@ fn start() -> Result<World, String> {
         .stderr(log("server.err")?)
         .spawn()
         .map_err(|e| format!("cannot start merit: {e}"))?;
-    reap_on_exit(&server);
+    reap_on_exit(&server, "");
 
     let driver_port = free_port()?;
     let driver = Command::new(CHROMEDRIVER)
@@ -110,7 +110,11 @@ fn start() -> Result<World, String> {
         .process_group(0)
         .spawn()
         .map_err(|e| format!("cannot start chromedriver: {e}"))?;
-    reap_on_exit(&driver);
+    // Browser profiles are the bulk of a run (a few MB each); the logs and the
+    // database stay for a look after a failure.
+    // A browser may still be closing its profile: remove twice.
+    let profiles = format!("rm -rf '{}'/profile-*", dir.display());
+    reap_on_exit(&driver, &format!("{profiles}; sleep 3; {profiles}"));
 
     let world = World {
         base: format!("http://127.0.0.1:{server_port}"),
@@ -132,10 +136,10 @@ fn start() -> Result<World, String> {
 
 /// Statics are never dropped, so a child would outlive a test binary that
 /// panicked or finished: a small shell waits for this process to end and then
-/// ends the child's process group.
-fn reap_on_exit(child: &Child) {
+/// ends the child's process group, then runs `then`.
+fn reap_on_exit(child: &Child, then: &str) {
     let script = format!(
-        "while kill -0 {me} 2>/dev/null; do sleep 1; done; kill -TERM -{pid} {pid} 2>/dev/null; sleep 2; kill -KILL -{pid} {pid} 2>/dev/null",
+        "while kill -0 {me} 2>/dev/null; do sleep 1; done; kill -TERM -{pid} {pid} 2>/dev/null; sleep 2; kill -KILL -{pid} {pid} 2>/dev/null; {then}",
         me = std::process::id(),
         pid = child.id()
     );
