@@ -283,13 +283,13 @@ async fn a_candidate_registers_applies_and_sits_every_kind_through_a_network_dro
             overflow.as_i64().unwrap_or(0) <= 0,
             "the exam page scrolls sideways at 200% zoom by {overflow} px"
         );
-        tab_to(&b, "button[name=go][value=review]").await;
+        web::tab_to(&b, "button[name=go][value=review]").await;
         b.press(&[Key::Enter]).await;
         b.wait_path(&format!("/attempts/{attempt}/review")).await;
         let review = b.wait_text(&vi("exam.flagged_list")).await;
         assert!(review.contains(&vi("exam.all_answered")), "{review}");
         assert!(review.contains(&vi("exam.confirm")), "the page asks to confirm");
-        tab_to(&b, &format!("form[action='/attempts/{attempt}/submit'] button")).await;
+        web::tab_to(&b, &format!("form[action='/attempts/{attempt}/submit'] button")).await;
         b.press(&[Key::Enter]).await;
         b.wait_path(&format!("/attempts/{attempt}/done")).await;
         let done = b.wait_text(&vi("exam.done")).await;
@@ -323,25 +323,6 @@ async fn answer_offline(b: &Browser) -> Value {
         "offline, the page says “{status}”"
     );
     json!({"kind": "number", "value": 1945.0})
-}
-
-/// Presses Tab until `css` has the focus (failing after 80 presses).
-pub async fn tab_to(b: &Browser, css: &str) {
-    b.unfocus().await;
-    let probe = format!(
-        "return document.activeElement === document.querySelector({})",
-        json!(css)
-    );
-    for _ in 0..80 {
-        b.press(&[Key::Tab]).await;
-        if b.js(&probe).await == json!(true) {
-            return;
-        }
-    }
-    panic!(
-        "80 presses of Tab never reached {css} on {}",
-        b.path().await
-    );
 }
 
 #[tokio::test]

@@ -91,6 +91,7 @@ async fn personnel_approve_watch_the_board_add_time_release_and_download_the_ran
         b.wait_text("2 / 3").await;
         web::every_control_is_labelled(&b).await;
         b.screenshot("invigilation").await;
+        web::focus_is_visible(&b).await;
 
         // Five more minutes for this candidate, with the reason on record.
         b.fill(&format!("#m-{id}"), "5").await;

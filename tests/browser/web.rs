@@ -458,28 +458,56 @@ return bad;"#)
 /// focus is (an outline or a box shadow).
 pub async fn focus_is_visible(b: &Browser) {
     b.unfocus().await;
-    let path = b.path().await;
-    for i in 1..=6 {
-        b.press(&[Key::Tab]).await;
-        let seen = b
-            .js(r#"
+    for _ in 1..=6 {
+        if !tab_and_see_focus(b, None).await {
+            break;
+        }
+    }
+}
+
+/// Presses Tab until `css` has the focus (failing after 80 presses), checking
+/// on the way that every stop shows where the focus is.
+pub async fn tab_to(b: &Browser, css: &str) {
+    b.unfocus().await;
+    for _ in 0..80 {
+        if tab_and_see_focus(b, Some(css)).await {
+            return;
+        }
+    }
+    panic!(
+        "80 presses of Tab never reached {css} on {}",
+        b.path().await
+    );
+}
+
+/// One Tab; fails if the focused element shows no outline or box shadow.
+/// Returns whether `target` (or, with none, anything) now has the focus.
+async fn tab_and_see_focus(b: &Browser, target: Option<&str>) -> bool {
+    b.press(&[Key::Tab]).await;
+    let script = format!(
+        r#"
 var el = document.activeElement;
-if (!el || el === document.body) return {none: true};
+if (!el || el === document.body) return {{none: true}};
 var s = getComputedStyle(el);
 var outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
 var shadow = s.boxShadow && s.boxShadow !== 'none';
-return {ok: outline || shadow, what: el.outerHTML.slice(0, 120)};"#)
-            .await;
-        if seen["none"] == json!(true) {
-            break;
-        }
-        assert_eq!(
-            seen["ok"],
-            json!(true),
-            "{path}: after {i} Tab(s) the focused element shows no outline: {}",
-            seen["what"]
-        );
+var target = {target};
+return {{ok: outline || shadow, what: el.outerHTML.slice(0, 120),
+        there: target === null || el === document.querySelector(target)}};"#,
+        target = json!(target)
+    );
+    let seen = b.js(&script).await;
+    if seen["none"] == json!(true) {
+        return false;
     }
+    assert_eq!(
+        seen["ok"],
+        json!(true),
+        "{}: the focused element shows no outline: {}",
+        b.path().await,
+        seen["what"]
+    );
+    seen["there"] == json!(true)
 }
 
 /// A message as the Vietnamese interface (the default) shows it.
