@@ -17,7 +17,7 @@ const GIFT: &str = "// Two questions in Moodle's GIFT format.
 #[tokio::test]
 async fn the_board_writes_a_question_with_live_preview_imports_gift_and_approves_a_colleagues() {
     journey(|j| async move {
-        let w = j.world;
+        let w = &j.world;
         let admin = Api::login(w, "admin", ADMIN_PASSWORD).await;
         let bank = admin
             .post(

@@ -160,7 +160,7 @@ fn same_answer(stored: &Value, given: &Value, item: usize) {
 #[tokio::test]
 async fn a_candidate_registers_applies_and_sits_every_kind_through_a_network_drop_and_a_reload() {
     journey(|j| async move {
-        let w = j.world;
+        let w = &j.world;
         let hr = setup::personnel(w).await;
         let board = setup::board(w, 1).await;
         let c = setup::campaign(w, &hr).await;
@@ -328,7 +328,7 @@ async fn answer_offline(b: &Browser) -> Value {
 #[tokio::test]
 async fn a_short_paper_submits_itself_when_time_runs_out_and_the_result_shows_after_release() {
     journey(|j| async move {
-        let w = j.world;
+        let w = &j.world;
         let hr = setup::personnel(w).await;
         let board = setup::board(w, 1).await;
         let c = setup::campaign(w, &hr).await;
@@ -384,7 +384,7 @@ async fn a_short_paper_submits_itself_when_time_runs_out_and_the_result_shows_af
 #[tokio::test]
 async fn without_javascript_the_same_sitting_works_through_plain_form_posts() {
     journey(|j| async move {
-        let w = j.world;
+        let w = &j.world;
         let hr = setup::personnel(w).await;
         let board = setup::board(w, 1).await;
         let c = setup::campaign(w, &hr).await;

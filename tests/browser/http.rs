@@ -122,9 +122,9 @@ impl Api {
     ///
     /// A 500 is tried again twice: on SQLite, a transaction that reads before
     /// it writes fails with "database is locked" (SQLITE_BUSY_SNAPSHOT, not
-    /// covered by the busy timeout) when another journey writes at that moment.
-    /// That is the app's bug to fix; here it would only make setup flaky. The
-    /// steps clicked in the browser are never retried.
+    /// covered by the busy timeout) when another client writes at that moment.
+    /// That is the app's bug to fix (see world.rs); here it would only make
+    /// setup flaky. The steps clicked in the browser are never retried.
     pub async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
         let what = format!("{method} {path}");
         let mut r = self.request(method.clone(), path, body.clone()).await;

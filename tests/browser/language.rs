@@ -41,7 +41,7 @@ async fn in_both_languages(b: &Browser, pages: &[String]) {
 #[tokio::test]
 async fn every_journey_page_reads_in_vietnamese_and_english_without_a_raw_key() {
     journey(|j| async move {
-        let w = j.world;
+        let w = &j.world;
         let hr = setup::personnel(w).await;
         let unit = hr.get("/api/me").await["org_unit_id"].as_i64();
         let personnel = setup::staff_account(w, "personnel", unit).await;

@@ -14,7 +14,7 @@ use crate::world::DEMO_PASSWORD;
 #[tokio::test]
 async fn personnel_approve_watch_the_board_add_time_release_and_download_the_ranking() {
     journey(|j| async move {
-        let w = j.world;
+        let w = &j.world;
         let hr = setup::personnel(w).await;
         let board = setup::board(w, 1).await;
         let c = setup::campaign(w, &hr).await;

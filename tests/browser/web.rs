@@ -24,9 +24,10 @@ pub enum Js {
     Off,
 }
 
-/// The browsers one journey opened, closed when it ends, whether it passed or not.
+/// One journey's server and the browsers it opened, closed when it ends,
+/// whether it passed or not.
 pub struct Journey {
-    pub world: &'static World,
+    pub world: World,
     opened: Mutex<Vec<Client>>,
 }
 

@@ -1,7 +1,11 @@
-//! What every journey shares: one `merit serve --demo` on a scratch SQLite
-//! database and one chromedriver, each on a free port, started by the first test
-//! that needs them and stopped when this test binary exits. Journeys never share
-//! data: each makes its own campaign, paper, bank and candidates.
+//! What the journeys run against. One chromedriver is shared by the whole test
+//! binary (started by the first journey, stopped when the binary exits); each
+//! journey gets its own `merit serve --demo` on its own scratch SQLite file and
+//! free port, stopped when the journey ends. A server per journey rather than
+//! one shared: the app's SQLite transactions that read before they write fail
+//! with "database is locked" when another client writes at that moment
+//! (SQLITE_BUSY_SNAPSHOT, outside the busy timeout), so journeys running side by
+//! side on one database failed at random. The demo loads in about 3 seconds.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -16,21 +20,36 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const ADMIN_PASSWORD: &str = "browser-admin-2026";
 pub use merit::demo::DEMO_PASSWORD;
 
+/// One journey's server, with the shared chromedriver.
 pub struct World {
-    /// `http://127.0.0.1:PORT` of the merit server.
+    /// `http://127.0.0.1:PORT` of this journey's merit server.
     pub base: String,
     /// `http://127.0.0.1:PORT` of chromedriver.
     pub driver: String,
-    /// Scratch space of this run: database, logs, profiles, downloads.
+    /// This journey's scratch space: database, logs, profiles, downloads.
     pub dir: PathBuf,
+    server: Child,
 }
 
-static WORLD: OnceLock<Result<World, String>> = OnceLock::new();
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
 
-/// The shared world, or `None` when the browser is not installed (outside CI).
-/// Under CI (`CI` set) a missing browser fails the test: a silent pass would
-/// hide that the browser journeys never ran.
-pub fn get() -> Option<&'static World> {
+struct Driver {
+    url: String,
+    /// Scratch space of this test binary's run; journeys' folders go inside.
+    dir: PathBuf,
+}
+
+static DRIVER: OnceLock<Result<Driver, String>> = OnceLock::new();
+
+/// A fresh world for one journey, or `None` when the browser is not installed
+/// (outside CI). Under CI (`CI` set) a missing browser fails the test: a silent
+/// pass would hide that the browser journeys never ran.
+pub fn get() -> Option<World> {
     // The journeys always run on their own SQLite file; the PostgreSQL pass of
     // `.ci/run` (this variable set) would only repeat them.
     if std::env::var("MERIT_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
@@ -56,7 +75,11 @@ pub fn get() -> Option<&'static World> {
         ));
         return None;
     }
-    match WORLD.get_or_init(start) {
+    let driver = match DRIVER.get_or_init(start_driver) {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    };
+    match start_server(driver) {
         Ok(w) => Some(w),
         Err(e) => panic!("{e}"),
     }
@@ -68,25 +91,47 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stdout(), "{line}");
 }
 
-fn start() -> Result<World, String> {
+fn start_driver() -> Result<Driver, String> {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("browser")
         .join(format!("run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let log = std::fs::File::create(dir.join("chromedriver.log"))
+        .map_err(|e| format!("cannot create the chromedriver log: {e}"))?;
+    let port = free_port()?;
+    let driver = Command::new(CHROMEDRIVER)
+        .args([&format!("--port={port}"), "--log-level=WARNING"])
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(Stdio::null())
+        // Its own process group, so the reaper also ends the browsers it started.
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start chromedriver: {e}"))?;
+    // Browser profiles are the bulk of a run (a few MB each); the logs and the
+    // databases stay for a look after a failure. A browser may still be
+    // closing its profile: remove twice.
+    let profiles = format!("rm -rf '{}'/*/profile-*", dir.display());
+    reap_on_exit(&driver, &format!("{profiles}; sleep 3; {profiles}"));
+    wait_http(port, "/status", Duration::from_secs(30))
+        .map_err(|e| format!("chromedriver did not answer /status: {e}"))?;
+    Ok(Driver {
+        url: format!("http://127.0.0.1:{port}"),
+        dir,
+    })
+}
+
+fn start_server(driver: &Driver) -> Result<World, String> {
+    let dir = driver.dir.join(crate::http::unique("journey-"));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let log = |name: &str| {
         std::fs::File::create(dir.join(name))
             .map(Stdio::from)
             .map_err(|e| format!("cannot create the log {name}: {e}"))
     };
-
-    let server_port = free_port()?;
+    let port = free_port()?;
     let server = Command::new(env!("CARGO_BIN_EXE_merit"))
-        .args([
-            "serve",
-            "--demo",
-            "--bind",
-            &format!("127.0.0.1:{server_port}"),
-        ])
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
         .env(
             "DATABASE_URL",
             format!("sqlite://{}?mode=rwc", dir.join("merit.db").display()),
@@ -98,39 +143,22 @@ fn start() -> Result<World, String> {
         .stderr(log("server.err")?)
         .spawn()
         .map_err(|e| format!("cannot start merit: {e}"))?;
+    // Dropping the world stops it; this is for a test binary that dies first.
     reap_on_exit(&server, "");
-
-    let driver_port = free_port()?;
-    let driver = Command::new(CHROMEDRIVER)
-        .args([&format!("--port={driver_port}"), "--log-level=WARNING"])
-        .stdin(Stdio::null())
-        .stdout(log("chromedriver.log")?)
-        .stderr(Stdio::null())
-        // Its own process group, so the reaper also ends the browsers it started.
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start chromedriver: {e}"))?;
-    // Browser profiles are the bulk of a run (a few MB each); the logs and the
-    // database stay for a look after a failure.
-    // A browser may still be closing its profile: remove twice.
-    let profiles = format!("rm -rf '{}'/profile-*", dir.display());
-    reap_on_exit(&driver, &format!("{profiles}; sleep 3; {profiles}"));
-
     let world = World {
-        base: format!("http://127.0.0.1:{server_port}"),
-        driver: format!("http://127.0.0.1:{driver_port}"),
+        base: format!("http://127.0.0.1:{port}"),
+        driver: driver.url.clone(),
         dir,
+        server,
     };
     // The server listens only once the demo is loaded (hundreds of questions,
-    // 200 staff): slow in a debug build.
-    wait_http(server_port, "/healthz", Duration::from_secs(180)).map_err(|e| {
+    // 200 staff): slow in a debug build on a busy machine.
+    wait_http(port, "/healthz", Duration::from_secs(180)).map_err(|e| {
         format!(
             "merit did not answer /healthz: {e}; see {}",
-            world.dir.join("server.err").display()
+            world.dir.join("server.log").display()
         )
     })?;
-    wait_http(driver_port, "/status", Duration::from_secs(30))
-        .map_err(|e| format!("chromedriver did not answer /status: {e}"))?;
     Ok(world)
 }
 
