@@ -163,7 +163,7 @@ async fn a_candidate_registers_applies_and_sits_every_kind_through_a_network_dro
         let w = &j.world;
         let hr = setup::personnel(w).await;
         let board = setup::board(w, 1).await;
-        let c = setup::campaign(w, &hr).await;
+        let c = setup::campaign(&hr).await;
         let paper = setup::paper(&hr, &board, c.id, &EVERY_KIND, 30).await;
         let b = j.browser(Js::On).await;
 
@@ -331,7 +331,7 @@ async fn a_short_paper_submits_itself_when_time_runs_out_and_the_result_shows_af
         let w = &j.world;
         let hr = setup::personnel(w).await;
         let board = setup::board(w, 1).await;
-        let c = setup::campaign(w, &hr).await;
+        let c = setup::campaign(&hr).await;
         let paper = setup::paper(&hr, &board, c.id, &["single_choice", "true_false"], 1).await;
         let login = setup::approved_candidate(w, &hr, &c, "Trần Thị Bình").await;
         setup::issue_forms(&hr, paper).await;
@@ -387,7 +387,7 @@ async fn without_javascript_the_same_sitting_works_through_plain_form_posts() {
         let w = &j.world;
         let hr = setup::personnel(w).await;
         let board = setup::board(w, 1).await;
-        let c = setup::campaign(w, &hr).await;
+        let c = setup::campaign(&hr).await;
         let paper = setup::paper(&hr, &board, c.id, &EVERY_KIND, 30).await;
         let login = setup::approved_candidate(w, &hr, &c, "Lê Văn Cường").await;
         setup::issue_forms(&hr, paper).await;

@@ -47,7 +47,7 @@ async fn every_journey_page_reads_in_vietnamese_and_english_without_a_raw_key() 
         let personnel = setup::staff_account(w, "personnel", unit).await;
         let board_user = setup::staff_account(w, "board", None).await;
         let board1 = setup::board(w, 1).await;
-        let c = setup::campaign(w, &hr).await;
+        let c = setup::campaign(&hr).await;
         let paper = setup::paper_with_board(
             &hr,
             &board1,

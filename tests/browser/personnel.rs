@@ -17,7 +17,7 @@ async fn personnel_approve_watch_the_board_add_time_release_and_download_the_ran
         let w = &j.world;
         let hr = setup::personnel(w).await;
         let board = setup::board(w, 1).await;
-        let c = setup::campaign(w, &hr).await;
+        let c = setup::campaign(&hr).await;
         let paper = setup::paper(
             &hr,
             &board,

@@ -28,7 +28,7 @@ pub struct Campaign {
 
 /// A published recruitment campaign of the demo's Department of Home Affairs,
 /// open for applications now, with one position.
-pub async fn campaign(w: &World, hr: &Api) -> Campaign {
+pub async fn campaign(hr: &Api) -> Campaign {
     let me = hr.get("/api/me").await;
     let title = unique("Tuyển dụng thử nghiệm ");
     let c = hr
@@ -49,7 +49,6 @@ pub async fn campaign(w: &World, hr: &Api) -> Campaign {
     hr.post(&format!("/api/campaigns/{id}/publish"), json!({}))
         .await;
     let detail = hr.get(&format!("/api/campaigns/{id}")).await;
-    let _ = w;
     Campaign {
         id,
         title,
@@ -59,7 +58,7 @@ pub async fn campaign(w: &World, hr: &Api) -> Campaign {
 
 /// A paper of one question of each kind, in this order, from the demo's
 /// general-knowledge bank (which has every kind), not shuffled, open now.
-/// Published by demo.board1.
+/// Published by demo.board1, with the usual 30 s of grace after the deadline.
 pub async fn paper(hr: &Api, board: &Api, campaign: i64, kinds: &[&str], minutes: i64) -> i64 {
     paper_with_board(hr, board, &[], campaign, kinds, minutes).await
 }
