@@ -463,7 +463,26 @@ impl BoardPage {
     fn at(&self, ms: &i64) -> String {
         format_local(*ms, self.offset)
     }
-    fn left(&self, seconds: &i64) -> String {
+    /// The attempt's state and how it was submitted, in the reader's language
+    /// (the stored values are codes).
+    fn state(&self, status: &str, reason: &Option<String>) -> String {
+        let tr = &self.s.tr;
+        let state = match status {
+            "in_progress" => tr.t("exam.status_in_progress"),
+            "submitted" => tr.t("exam.submitted"),
+            other => other.to_owned(),
+        };
+        let why = match reason.as_deref() {
+            Some("deadline") => tr.t("exam.reason_deadline"),
+            Some("sweeper") => tr.t("exam.reason_sweeper"),
+            Some("manual") => tr.t("exam.reason_manual"),
+            Some(other) => other.to_owned(),
+            None => return state,
+        };
+        format!("{state} ({why})")
+    }
+    /// `20:05`, not `20:5`.
+    fn clock(&self, seconds: &i64) -> String {
         format!("{}:{:02}", seconds / 60, seconds % 60)
     }
 }

@@ -88,7 +88,8 @@
         retryMs = 500;
         remaining = res.j.remaining_seconds; syncedAt = Date.now();
         if (res.j.status === "stale") { seq = Math.max(seq, res.j.seq); }
-        say(root.dataset.saved + " " + new Date().toLocaleTimeString());
+        // In the page's language, not the browser's: "Đã lưu 09:05:12", not "9:05:12 AM".
+        say(root.dataset.saved + " " + new Date().toLocaleTimeString(document.documentElement.lang || undefined));
         markPalette();
         send();
       } else if (res.code >= 400 && res.code < 500) {
