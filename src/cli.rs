@@ -156,7 +156,13 @@ async fn open(
     )?;
     let conn = db::connect(database_url, pool).await?;
     db::migrate(&conn).await?;
-    Ok(AppState::new(conn, Arc::new(SystemClock), config_for(key)))
+    let writer = db::connect(database_url, crate::attempts::writer::connections(&conn)).await?;
+    Ok(AppState::with_writer_connection(
+        conn,
+        writer,
+        Arc::new(SystemClock),
+        config_for(key),
+    ))
 }
 
 fn base_config(key: Vec<u8>) -> Config {

@@ -5,7 +5,10 @@ use std::time::Duration;
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://merit.db?mode=rwc";
 
@@ -36,6 +39,28 @@ pub async fn connect_with(options: ConnectOptions) -> anyhow::Result<DatabaseCon
     Database::connect(options)
         .await
         .with_context(|| format!("could not open the database at {}", redact(&url)))
+}
+
+/// Transactions that write. On SQLite they take the write lock at BEGIN
+/// (IMMEDIATE): a deferred transaction that reads and then writes fails with
+/// "database is locked" when another connection committed in between, and no
+/// busy timeout helps; waiting for the lock up front does. PostgreSQL ignores
+/// the mode.
+pub trait BeginWrite {
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<DatabaseTransaction, DbErr>> + Send;
+}
+
+impl BeginWrite for DatabaseConnection {
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<DatabaseTransaction, DbErr>> + Send {
+        self.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+    }
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {

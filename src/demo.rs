@@ -4,6 +4,7 @@
 use crate::accounts::domain::Role;
 use crate::accounts::{service, store};
 use crate::audit::Actor;
+use crate::db::BeginWrite;
 use crate::org_units;
 use crate::state::AppState;
 
@@ -207,7 +208,6 @@ const APPLICANTS: &[(&str, &str, &str, Option<&str>)] = &[
 /// Decree 138/2020, with two positions and approved applicants.
 async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
     use crate::campaigns::{domain::ApplicationStatus, store as campaigns};
-    use sea_orm::TransactionTrait;
 
     let Some(unit) = org_units::store::find_by_code(&state.db, "SNV").await? else {
         return Ok(());
@@ -260,7 +260,7 @@ async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
     }
     // Hash outside the transaction: it is the slow part.
     let hash = state.hasher.hash(DEMO_PASSWORD).await?;
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let campaign = campaigns::insert_campaign(
         &txn,
         campaigns::NewCampaign {
@@ -579,7 +579,7 @@ async fn load_essay_paper(state: &AppState) -> anyhow::Result<()> {
     use crate::attempts::entity::{answer, attempt};
     use crate::exams::blueprint::{Blueprint, BlueprintRow, SectionSpec};
     use crate::exams::service as papers;
-    use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+    use sea_orm::{ActiveModelTrait, Set};
     let fail = |e: crate::web::AppError| anyhow::anyhow!("demo essay paper: {e}");
     let Some(campaign) = crate::campaigns::store::campaigns_in(&state.db, &None)
         .await?
@@ -649,7 +649,7 @@ async fn load_essay_paper(state: &AppState) -> anyhow::Result<()> {
     // The sitting itself is history: written straight into the tables, as
     // the attempts would have left them.
     let started = paper.opens_ms;
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     for (username, texts) in ESSAYS {
         let Some(u) = store::find_by_username(&txn, username).await? else {
             continue;

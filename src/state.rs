@@ -28,9 +28,21 @@ pub struct Inner {
 
 impl AppState {
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, config: Config) -> AppState {
+        AppState::with_writer_connection(db.clone(), db, clock, config)
+    }
+
+    /// As [`AppState::new`], with the exam-day writer on connections of its
+    /// own: in a start storm thousands of requests wait for a pooled
+    /// connection to read, and the writer must not wait in that queue to commit.
+    pub fn with_writer_connection(
+        db: DatabaseConnection,
+        writer_db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        config: Config,
+    ) -> AppState {
         let tokens = TokenKeys::new(&config.secret_key);
         let hasher = PasswordHasher::new(config.hash_concurrency);
-        let sitting = crate::attempts::Sitting::new(db.clone());
+        let sitting = crate::attempts::Sitting::new(writer_db);
         AppState(Arc::new(Inner {
             db,
             clock,

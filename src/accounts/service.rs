@@ -1,7 +1,7 @@
 //! Account flows shared by the HTML pages, the JSON API and the CLI. Each one
 //! writes its audit entry.
 
-use sea_orm::TransactionTrait;
+use crate::db::BeginWrite;
 use serde::Deserialize;
 
 use super::domain::{self, Role, ThrottlePolicy};
@@ -161,7 +161,7 @@ pub async fn register(
     };
     let hash = state.hasher.hash(&form.password).await?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let user = store::insert_user(
         &txn,
         NewUser {
@@ -213,7 +213,7 @@ pub async fn change_password(
         .map_err(|t| AppError::invalid("new_password", t))?;
     let hash = state.hasher.hash(new).await?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::set_password(&txn, user.id, hash, now).await?;
     let ended = store::revoke_user_sessions(&txn, user.id, Some(&user.session_id), now).await?;
     audit::record(
@@ -310,7 +310,7 @@ pub async fn create_account(
         .unwrap_or_default();
     let hash = state.hasher.hash(&password).await?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let user = store::insert_user(
         &txn,
         NewUser {
@@ -384,7 +384,7 @@ pub async fn change_access(
         ));
     }
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::update_access(&txn, id, change.role, change.org_unit_id, change.disabled).await?;
     if change.disabled {
         store::revoke_user_sessions(&txn, id, None, now).await?;
@@ -438,7 +438,7 @@ pub async fn reset_password(
     };
     let hash = state.hasher.hash(&password).await?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::set_password(&txn, id, hash, now).await?;
     store::revoke_user_sessions(&txn, id, None, now).await?;
     audit::record(

@@ -3,10 +3,10 @@
 //! a candidate makes goes through the group-commit writer; every refusal says
 //! why in words a candidate can act on.
 
+use crate::db::BeginWrite;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 
 use super::domain::{self, ItemShape, Window};
@@ -801,7 +801,7 @@ pub async fn add_time(
         p.closes_ms,
     );
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     if !store::add_extra(&txn, a.id, extra_ms, deadline).await? {
         return Err(conflict("attempts.already_submitted"));
     }

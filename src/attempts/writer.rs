@@ -10,10 +10,11 @@
 //! SQLite gets one writer (it has one write lock anyway); PostgreSQL several,
 //! so round trips overlap.
 
+use crate::db::BeginWrite;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use sea_orm::{DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::{mpsc, oneshot};
 
 use super::domain;
@@ -86,6 +87,15 @@ struct Pending {
     ack: oneshot::Sender<Result<Outcome, String>>,
 }
 
+/// Writer tasks, each with a connection: one on SQLite (it has one write lock
+/// anyway), several on PostgreSQL so round trips overlap.
+pub fn connections(db: &DatabaseConnection) -> u32 {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => 1,
+        _ => 4,
+    }
+}
+
 #[derive(Clone)]
 pub struct Writer {
     queues: Arc<Vec<mpsc::UnboundedSender<Pending>>>,
@@ -94,10 +104,7 @@ pub struct Writer {
 impl Writer {
     /// Spawns the writer tasks on the current runtime.
     pub fn spawn(db: DatabaseConnection) -> Writer {
-        let count = match db.get_database_backend() {
-            DbBackend::Sqlite => 1,
-            _ => 4,
-        };
+        let count = connections(&db) as usize;
         let mut queues = Vec::with_capacity(count);
         for _ in 0..count {
             let (tx, rx) = mpsc::unbounded_channel();
@@ -180,7 +187,7 @@ pub async fn apply_batch(db: &DatabaseConnection, writes: &[Write]) -> Result<Ve
 }
 
 async fn apply_all(db: &DatabaseConnection, writes: &[&Write]) -> Result<Vec<Outcome>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let mut out = Vec::with_capacity(writes.len());
     let mut i = 0;
     while i < writes.len() {

@@ -3,9 +3,10 @@
 //! them (four eyes), import and export. Access checks live here too, so no
 //! caller can forget one.
 
+use crate::db::BeginWrite;
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -152,7 +153,7 @@ pub async fn create_bank(
         return Err(name_taken());
     }
     let name = new.name.clone();
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let b = store::insert_bank(&txn, new, now).await?;
     audit::record(&txn, now, actor, Entry::new("bank_created", &name)).await?;
     txn.commit().await?;
@@ -185,7 +186,7 @@ pub async fn update_bank(
         b.ignore_diacritics,
         new.ignore_diacritics
     );
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let updated = store::update_bank(&txn, b.id, new).await?;
     audit::record(
         &txn,
@@ -218,7 +219,7 @@ pub async fn add_member(
             Text::key("banks.member_not_board"),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     store::add_member(&txn, b.id, u.id, now).await?;
     audit::record(
         &txn,
@@ -242,7 +243,7 @@ pub async fn remove_member(
         .await?
         .map(|u| u.username)
         .unwrap_or_default();
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     store::remove_member(&txn, b.id, user_id).await?;
     audit::record(
         &txn,
@@ -303,7 +304,7 @@ pub async fn save_question(
     let dupes = store::same_fingerprint(db, b.id, &fingerprint(&q), question_id).await?;
     notes.extend(duplicate_warning(&dupes));
 
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let (question, saved_version, new_version) = match question_id {
         Some(id) => {
             let question = store::find_question(&txn, b.id, id)
@@ -442,7 +443,7 @@ pub async fn review(
     question_ids: &[i32],
 ) -> Result<ReviewOutcome, AppError> {
     let mut outcome = ReviewOutcome::default();
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let mut seen = HashSet::new();
     for &id in question_ids {
         if !seen.insert(id) {
@@ -783,7 +784,7 @@ pub async fn import_with_progress(
     }
 
     // Write (or, in a dry run, only count) inside one transaction.
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let b = match (existing, new_bank) {
         (Some(b), _) => b,
         (None, Some(info)) => {

@@ -3,7 +3,7 @@
 //! campaign position recruits for, opened with a hire event (probation starts
 //! on the hire date). Staff records, vacancies and plan projections follow.
 
-use sea_orm::TransactionTrait;
+use crate::db::BeginWrite;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -163,7 +163,7 @@ pub async fn confirm(
         checked.push((*application, who, event));
     }
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let mut hired = Vec::new();
     for (application, who, event) in &checked {
         let m = crate::staff::store::hire(

@@ -3,8 +3,8 @@
 //! The file is checked whole before anything is written: any problem and
 //! nothing is imported, and every problem names its row and column.
 
+use crate::db::BeginWrite;
 use calamine::Reader;
-use sea_orm::TransactionTrait;
 
 use super::domain::{self, ApplicationStatus};
 use super::entity::{campaign, position};
@@ -305,7 +305,7 @@ pub async fn import(
         }
     }
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let mut issued = Vec::new();
     for (a, pw) in applicants.iter().zip(passwords) {
         let candidate_id = match &pw {

@@ -5,7 +5,7 @@
 //! writes a promotion event into that record: the campaign position's target
 //! grade, at the step the scale's rules give, once.
 
-use sea_orm::TransactionTrait;
+use crate::db::BeginWrite;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -142,7 +142,7 @@ pub async fn admit(
     }
     let now = state.now_ms();
     let actor = user.actor();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let mut admitted = Vec::with_capacity(people.len());
     for ((staff_id, p), (existing, new)) in people.iter().zip(accounts_for) {
         let (account, password) = match (existing, new) {
@@ -395,7 +395,7 @@ pub async fn confirm(
     }
     let now = state.now_ms();
     let actor = user.actor();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let mut out = Vec::with_capacity(plans.len());
     let mut written = 0;
     for (link, person, event) in plans {

@@ -1,8 +1,8 @@
 //! Campaign and application flows shared by the HTML pages and the JSON API.
 //! Each change writes its audit entry.
 
+use crate::db::BeginWrite;
 use chrono::Datelike;
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 
 use super::domain::{self, ApplicationStatus, CampaignDraft, CampaignKind, Decision};
@@ -184,7 +184,7 @@ pub async fn create_campaign(
         return Err(AppError::Invalid(errors));
     };
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let c = store::insert_campaign(
         &txn,
         NewCampaign {
@@ -239,7 +239,7 @@ pub async fn publish_campaign(
 ) -> Result<(), AppError> {
     let c = managed_campaign(state, user, id).await?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::set_status(&txn, c.id, "published").await?;
     audit::record(
         &txn,
@@ -348,7 +348,7 @@ pub async fn apply(
             Text::key("applications.already_applied"),
         )));
     }
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let a = store::insert_application(
         &txn,
         NewApplication {
@@ -405,7 +405,7 @@ pub async fn decide(
         Decision::Approve => None,
     };
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::record_decision(&txn, a.id, next, reason.clone(), user.id, now).await?;
     audit::record(
         &txn,
@@ -435,7 +435,7 @@ pub async fn set_extra_minutes(
     let minutes =
         domain::check_extra_minutes(minutes).map_err(|t| AppError::invalid("extra_minutes", t))?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::set_extra_minutes(&txn, a.id, minutes).await?;
     audit::record(
         &txn,

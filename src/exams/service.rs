@@ -2,9 +2,9 @@
 //! feasibility, publish (freezing the pool), preview, issue forms, report on
 //! fairness, reproduce a form. Each change writes its audit entry.
 
+use crate::db::BeginWrite;
 use std::collections::HashMap;
 
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 
 use super::blueprint::{Blueprint, BlueprintRow, PoolItem, SectionSpec, Shortfall};
@@ -169,7 +169,7 @@ pub async fn create(
     let day = 86_400_000;
     let offset = i64::from(state.config.utc_offset_minutes) * 60_000;
     let opens = ((c.applies_until_ms + offset) / day + 7) * day + 9 * 3_600_000 - offset;
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let p = store::insert_paper(
         &txn,
         NewPaper {
@@ -245,7 +245,7 @@ pub async fn save(
     spec.pool.clear();
     let spec_json = serde_json::to_string(&spec).map_err(anyhow::Error::from)?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let saved = if p.status == "draft" {
         let updated = paper::Model {
             title: edit.title.trim().to_owned(),
@@ -385,7 +385,7 @@ pub async fn publish(state: &AppState, user: &CurrentUser, id: i32) -> Result<()
         .collect();
     let spec_json = serde_json::to_string(&s).map_err(anyhow::Error::from)?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::set_status(&txn, p.id, "published", Some(now), Some(spec_json)).await?;
     if let Some(old) = p.supersedes_id {
         store::set_status(&txn, old, "superseded", None, None).await?;
@@ -489,7 +489,7 @@ pub async fn issue_forms(
         .filter_map(|f| f.application_id)
         .collect();
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let mut issued = 0;
     let mut used = std::collections::BTreeSet::new();
     for row in apps

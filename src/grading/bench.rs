@@ -2,9 +2,10 @@
 //! paper in a scratch SQLite database, then grading, ranking and item
 //! statistics timed as the application runs them.
 
+use crate::db::BeginWrite;
 use std::time::Instant;
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use crate::accounts::entity::user;
 use crate::attempts::entity::{answer, attempt};
@@ -130,7 +131,7 @@ async fn bench(url: &str, args: &GradingBenchArgs) -> anyhow::Result<Figures> {
     let now = 1_800_000_000_000_i64;
     let mut rng = Stream(42);
     let unit = crate::org_units::store::insert(&db, None, "BENCH", "Bench unit", now).await?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let mut users = Vec::with_capacity(n + 1);
     for i in 0..=n {
         users.push(user::ActiveModel {

@@ -2,9 +2,10 @@
 //! decisions, release, candidates' own results, and item statistics. Loads
 //! once, computes with the pure modules, writes in one transaction.
 
+use crate::db::BeginWrite;
 use std::collections::{BTreeMap, HashMap};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 
 use super::grade::{self, GradedSection};
@@ -296,7 +297,7 @@ pub async fn write_grades(
     correction: Option<(i64, &Answer, &str)>,
 ) -> Result<GradeRun, AppError> {
     let Computed { run, rows, changed } = computed;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     if let Some((version, answer, reason)) = correction {
         store::insert_key_correction(
             &txn,
@@ -790,7 +791,7 @@ pub async fn decide_tie(
         ));
     }
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::insert_tie_decision(&txn, c.id, p.id, application_ids, reason, user.id, now).await?;
     audit::record(
         &txn,
@@ -821,7 +822,7 @@ pub async fn release(
         }));
     }
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::insert_release(&txn, c.id, user.id, now).await?;
     audit::record(
         &txn,

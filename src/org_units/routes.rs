@@ -1,13 +1,13 @@
 //! Org-unit pages and API. Administrators build the tree; personnel see their
 //! own subtree.
 
+use crate::db::BeginWrite;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -61,7 +61,7 @@ pub async fn create(state: &AppState, actor: &Actor, form: &NewUnit) -> Result<U
         return Err(AppError::Invalid(errors));
     }
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let unit = store::insert(&txn, form.parent_id, code, &name, now).await?;
     audit::record(
         &txn,
@@ -179,7 +179,7 @@ async fn rename_unit_form(
         return Err(AppError::invalid("name", Text::key("units.bad_name")));
     }
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::rename(&txn, id, &name).await?;
     audit::record(
         &txn,

@@ -2,10 +2,11 @@
 //! store sees it, and the two functions the campaign feature calls:
 //! [`recruitment_cap`] and [`crate::staff::store::vacancies`].
 
+use crate::db::BeginWrite;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ConnectionTrait, DbErr, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -125,7 +126,7 @@ pub async fn create(
     }
     let rule = n.payout_rule.unwrap_or_default();
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let m = plan::ActiveModel {
         org_unit_id: Set(n.org_unit_id),
         title: Set(title.clone()),
@@ -227,7 +228,7 @@ pub async fn set_targets(
     rows.sort_unstable();
     rows.dedup_by_key(|r| (r.0, r.1));
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::replace_targets(&txn, id, &rows).await?;
     audit::record(
         &txn,
@@ -321,7 +322,7 @@ pub async fn propose(
         return Err(invalid("staff_id", "plans.already_proposed"));
     }
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let m = store::insert_person(
         &txn,
         plan_person::ActiveModel {
@@ -375,7 +376,7 @@ pub async fn withdraw(
         .find(|x| x.id == person_id)
         .ok_or(AppError::NotFound)?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::delete_person(&txn, person_id).await?;
     audit::record(
         &txn,
@@ -473,7 +474,7 @@ pub async fn act(
         Action::Return => "plan_returned",
         Action::CarryOut => "plan_carried_out",
     };
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::save(&txn, p.clone()).await?;
     audit::record(
         &txn,
@@ -511,7 +512,7 @@ pub async fn carry_out(
         .collect();
     let now = state.now_ms();
     let actor = user.actor();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     for person in &due {
         let event = crate::staff::domain::Event {
             effective,

@@ -2,10 +2,11 @@
 //! importer call these, so the HTML page, the JSON API and imports apply the
 //! same rules.
 
+use crate::db::BeginWrite;
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -168,7 +169,7 @@ pub async fn create_position(
 ) -> Result<PositionView, AppError> {
     let title = check_position(&state.db, scope, p).await?;
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let m = store::insert_position(
         &txn,
         p.org_unit_id,
@@ -222,7 +223,7 @@ pub async fn update_position(
         ..old.clone()
     };
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::update_position(&txn, &new, now).await?;
     audit::record(
         &txn,
@@ -553,7 +554,7 @@ pub async fn hire(
         ));
     }
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let m = store::hire(&txn, &who, &event, "", &actor.name, now)
         .await
         .map_err(event_error)?;
@@ -763,7 +764,7 @@ pub async fn add_event(
     let event = build_event(n, &s, &lk, scope)?;
     let note: String = n.note.trim().chars().take(2000).collect();
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     store::append_event(&txn, staff_id, &event, &note, &actor.name, now)
         .await
         .map_err(event_error)?;
@@ -857,7 +858,7 @@ pub async fn import(
         });
     }
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let mut ids = Vec::with_capacity(ready.len());
     for (who, event) in &ready {
         let m = store::hire(&txn, who, event, "import", &actor.name, now)

@@ -3,7 +3,7 @@
 //! member who has not marked those answers re-marks them (see `service`);
 //! personnel follow the list per campaign.
 
-use sea_orm::TransactionTrait;
+use crate::db::BeginWrite;
 use serde::{Deserialize, Serialize};
 
 use super::domain::{self, AppealFacts};
@@ -173,7 +173,7 @@ pub async fn request(
     if s.grade.status != "graded" {
         return Err(refuse(domain::AppealRefusal::NotPublished));
     }
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let inserted = store::insert_appeal(
         &txn,
         NewAppeal {

@@ -3,9 +3,10 @@
 //! mark changes — the attempt's grade, and an appeal's outcome. Every mark
 //! is audited in the same transaction that records it.
 
+use crate::db::BeginWrite;
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use serde::Serialize;
 
 use super::domain::{self, Mark, Refusal, Slot};
@@ -382,7 +383,7 @@ pub async fn mark(
         ));
     }
     let now = state.now_ms();
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let inserted = store::insert_mark(
         &txn,
         NewMark {
