@@ -36,6 +36,13 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// `merit loadtest`: the one command that should run on a single thread.
+    pub fn is_load_generator(&self) -> bool {
+        matches!(self.command, Some(Command::Loadtest(_)))
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the web server (the default).
@@ -156,7 +163,8 @@ async fn open(
     )?;
     let conn = db::connect(database_url, pool).await?;
     db::migrate(&conn).await?;
-    let writer = db::connect(database_url, crate::attempts::writer::connections(&conn)).await?;
+    let writer =
+        db::connect_writer(database_url, crate::attempts::writer::connections(&conn)).await?;
     Ok(AppState::with_writer_connection(
         conn,
         writer,
@@ -483,15 +491,31 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     }
     // Submits overdue attempts even when their candidates have gone.
     crate::attempts::sweeper::spawn(state.clone());
-    let listener = tokio::net::TcpListener::bind(args.bind)
-        .await
-        .with_context(|| format!("could not listen on {}", args.bind))?;
+    let listener =
+        listen(args.bind).with_context(|| format!("could not listen on {}", args.bind))?;
     println!("merit is listening on http://{}", args.bind);
     let app = crate::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())
+}
+
+/// Connections waiting to be accepted. tokio's default (1024) overflows when
+/// ten thousand candidates press Start in the same second: the kernel drops
+/// the rest and their browsers retry a second or more later. The kernel caps
+/// this at `net.core.somaxconn`.
+const ACCEPT_BACKLOG: u32 = 16_384;
+
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(ACCEPT_BACKLOG)
 }
 
 async fn shutdown() {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
@@ -19,19 +19,39 @@ pub fn is_sqlite(url: &str) -> bool {
 /// Opens a pool. SQLite runs in WAL mode with `synchronous=FULL` (an acknowledged
 /// answer survives a power cut) and foreign keys on.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    connect_with(options(url, max_connections, |o| o)).await
+}
+
+/// The exam-day writer's pool. On SQLite its page cache is larger than the
+/// readers': the one connection that writes every answer keeps the answers'
+/// index in memory.
+pub async fn connect_writer(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    connect_with(options(url, max_connections, |o| {
+        o.pragma("cache_size", "-32768")
+    }))
+    .await
+}
+
+fn options(
+    url: &str,
+    max_connections: u32,
+    sqlite: fn(SqliteConnectOptions) -> SqliteConnectOptions,
+) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30))
+        .map_sqlx_sqlite_opts(move |o| {
+            sqlite(
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(30)),
+            )
         });
-    connect_with(options).await
+    options
 }
 
 pub async fn connect_with(options: ConnectOptions) -> anyhow::Result<DatabaseConnection> {

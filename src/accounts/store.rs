@@ -240,10 +240,16 @@ pub async fn find_session(
     Ok(found.and_then(|(s, u)| u.map(|u| (s, u))))
 }
 
-pub async fn touch_session(db: &impl ConnectionTrait, sid: &str, now_ms: i64) -> Result<(), DbErr> {
+/// Records that these sessions were seen at `now_ms`.
+pub async fn touch_sessions(
+    db: &impl ConnectionTrait,
+    sids: &[&str],
+    now_ms: i64,
+) -> Result<(), DbErr> {
     session::Entity::update_many()
         .col_expr(session::Column::LastSeenMs, Expr::value(now_ms))
-        .filter(session::Column::Id.eq(sid))
+        .filter(session::Column::Id.is_in(sids.iter().copied()))
+        .filter(session::Column::LastSeenMs.lt(now_ms))
         .exec(db)
         .await?;
     Ok(())

@@ -139,26 +139,38 @@ async fn form_facts(state: &AppState, a: &attempt::Model) -> Result<Arc<FormFact
     let row = papers::find_form(&state.db, a.form_id)
         .await?
         .ok_or_else(|| internal(format!("attempt {} has no form {}", a.id, a.form_id)))?;
-    let form = Form::decode(&row.data).map_err(|e| internal(format!("form {}: {e}", row.id)))?;
+    keep_form_facts(state, paper, a.id, a.candidate_id, row.id, &row.data)
+}
+
+/// Decodes an attempt's form and caches it.
+fn keep_form_facts(
+    state: &AppState,
+    paper: Arc<PaperFacts>,
+    attempt_id: i32,
+    candidate_id: i32,
+    form_id: i32,
+    data: &[u8],
+) -> Result<Arc<FormFacts>, AppError> {
+    let form = Form::decode(data).map_err(|e| internal(format!("form {form_id}: {e}")))?;
     let mut item_count = 0;
     for item in form.sections.iter().flat_map(|s| s.items.iter()) {
         if !paper.shapes.contains_key(&item.version_id) {
             return Err(internal(format!(
-                "form {} names unknown version {}",
-                row.id, item.version_id
+                "form {form_id} names unknown version {}",
+                item.version_id
             )));
         }
         item_count += 1;
     }
     let facts = Arc::new(FormFacts {
-        attempt_id: a.id,
-        candidate_id: a.candidate_id,
-        paper_id: a.paper_id,
+        attempt_id,
+        candidate_id,
+        paper_id: paper.paper.id,
         form,
         item_count,
         paper,
     });
-    state.sitting.keep_form(a.id, facts.clone());
+    state.sitting.keep_form(attempt_id, facts.clone());
     Ok(facts)
 }
 
@@ -264,19 +276,23 @@ pub async fn start(
         Window::Open => {}
     }
     // Forms are issued ahead of exam day; one drawn now is the exception.
-    let (form_id, item_count) = match standing.form {
+    let form = match standing.form {
         Some(f) => f,
         None => {
             let f = draw_form(state, &facts, standing.application_id, now).await?;
-            (f.id, f.item_count)
+            store::IssuedForm {
+                id: f.id,
+                item_count: f.item_count,
+                data: f.data,
+            }
         }
     };
     let new = NewAttempt {
         paper_id: p.id,
         application_id: standing.application_id,
         candidate_id: user.id,
-        form_id,
-        item_count,
+        form_id: form.id,
+        item_count: form.item_count,
         sequential: facts.spec.navigation == Navigation::Sequential,
         started_ms: now,
         deadline_ms: domain::deadline(
@@ -298,7 +314,11 @@ pub async fn start(
         // Everything the row holds is known: no need to read it back.
         Outcome::Started {
             attempt_id: Some(id),
-        } => Ok((new.into_model(id), true)),
+        } => {
+            // The first save then finds the form decoded and reads nothing.
+            keep_form_facts(state, facts.clone(), id, user.id, form.id, &form.data)?;
+            Ok((new.into_model(id), true))
+        }
         _ => {
             let a = store::attempt_of(&state.db, p.id, standing.application_id)
                 .await?

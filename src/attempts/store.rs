@@ -122,9 +122,17 @@ pub struct Standing {
     pub application_id: i32,
     pub application_status: String,
     pub extra_minutes: i32,
-    /// (form id, item count) of the form issued ahead of exam day.
-    pub form: Option<(i32, i32)>,
+    /// The form issued ahead of exam day.
+    pub form: Option<IssuedForm>,
     pub attempt_id: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedForm {
+    pub id: i32,
+    pub item_count: i32,
+    /// `Form::encode`d: the start caches it, so the first save reads nothing.
+    pub data: Vec<u8>,
 }
 
 pub async fn standing(
@@ -136,32 +144,23 @@ pub async fn standing(
     use crate::campaigns::entity::application;
     use crate::exams::entity::form;
     let (app, f, a) = (Alias::new("app"), Alias::new("f"), Alias::new("a"));
-    let q = Query::select()
-        .expr_as(
-            Expr::col((app.clone(), application::Column::Id)),
-            Alias::new("application_id"),
-        )
-        .expr_as(
-            Expr::col((app.clone(), application::Column::Status)),
-            Alias::new("status"),
-        )
-        .expr_as(
-            Expr::col((app.clone(), application::Column::ExtraMinutes)),
-            Alias::new("extra_minutes"),
-        )
-        .expr_as(
-            Expr::col((f.clone(), form::Column::Id)),
-            Alias::new("form_id"),
-        )
-        .expr_as(
-            Expr::col((f.clone(), form::Column::ItemCount)),
-            Alias::new("item_count"),
-        )
-        .expr_as(
-            Expr::col((a.clone(), attempt::Column::Id)),
-            Alias::new("attempt_id"),
-        )
-        .from_as(application::Entity, app.clone())
+    let mut q = Query::select();
+    let columns = [
+        (&app, "id", "application_id"),
+        (&app, "status", "status"),
+        (&app, "extra_minutes", "extra_minutes"),
+        (&f, "id", "form_id"),
+        (&f, "item_count", "item_count"),
+        (&f, "data", "form_data"),
+        (&a, "id", "attempt_id"),
+    ];
+    for (table, column, name) in columns {
+        q.expr_as(
+            Expr::col((table.clone(), Alias::new(column))),
+            Alias::new(name),
+        );
+    }
+    q.from_as(application::Entity, app.clone())
         .join_as(
             JoinType::LeftJoin,
             form::Entity,
@@ -185,18 +184,26 @@ pub async fn standing(
                 ),
         )
         .and_where(Expr::col((app.clone(), application::Column::CampaignId)).eq(campaign_id))
-        .and_where(Expr::col((app, application::Column::CandidateId)).eq(candidate_id))
-        .to_owned();
+        .and_where(Expr::col((app, application::Column::CandidateId)).eq(candidate_id));
     let Some(row) = db.query_one(&q).await? else {
         return Ok(None);
     };
     let form_id: Option<i32> = row.try_get("", "form_id")?;
     let item_count: Option<i32> = row.try_get("", "item_count")?;
+    let data: Option<Vec<u8>> = row.try_get("", "form_data")?;
+    let form = match (form_id, item_count, data) {
+        (Some(id), Some(item_count), Some(data)) => Some(IssuedForm {
+            id,
+            item_count,
+            data,
+        }),
+        _ => None,
+    };
     Ok(Some(Standing {
         application_id: row.try_get("", "application_id")?,
         application_status: row.try_get("", "status")?,
         extra_minutes: row.try_get("", "extra_minutes")?,
-        form: form_id.zip(item_count),
+        form,
         attempt_id: row.try_get("", "attempt_id")?,
     }))
 }
@@ -470,6 +477,30 @@ pub async fn stored_seq(
         .one(db)
         .await?
         .map(|a| a.seq))
+}
+
+/// Stored sequence numbers of these attempts' answers, by (attempt, item).
+pub async fn stored_seqs(
+    db: &impl ConnectionTrait,
+    attempt_ids: &[i32],
+) -> Result<HashMap<(i32, i32), i64>, DbErr> {
+    let q = Query::select()
+        .columns([
+            answer::Column::AttemptId,
+            answer::Column::Item,
+            answer::Column::Seq,
+        ])
+        .from(answer::Entity)
+        .and_where(answer::Column::AttemptId.is_in(attempt_ids.iter().copied()))
+        .to_owned();
+    let mut seqs = HashMap::new();
+    for row in db.query_all(&q).await? {
+        seqs.insert(
+            (row.try_get("", "attempt_id")?, row.try_get("", "item")?),
+            row.try_get("", "seq")?,
+        );
+    }
+    Ok(seqs)
 }
 
 pub async fn set_flag(

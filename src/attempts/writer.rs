@@ -51,6 +51,14 @@ pub enum Write {
         reason: &'static str,
         now_ms: i64,
     },
+    /// A session's last-seen time (once a minute per session). It goes through
+    /// the writer so that ten thousand sessions going stale in the same minute
+    /// cost one statement in a group commit, not ten thousand fsyncs each
+    /// holding a pooled connection while it waits for the write lock.
+    Touch {
+        session_id: String,
+        now_ms: i64,
+    },
 }
 
 impl Write {
@@ -61,6 +69,9 @@ impl Write {
             | Write::Flag { attempt_id, .. }
             | Write::Move { attempt_id, .. }
             | Write::Submit { attempt_id, .. } => *attempt_id,
+            Write::Touch { session_id, .. } => {
+                return session_id.bytes().map(usize::from).sum();
+            }
         };
         usize::try_from(id).unwrap_or_default()
     }
@@ -102,14 +113,59 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Spawns the writer tasks on the current runtime.
+    /// Spawns the writer tasks: on SQLite on a thread of their own, on
+    /// PostgreSQL on the current runtime.
+    ///
+    /// Why a thread: a group commit awaits the database four or five times,
+    /// and on a runtime busy with ten thousand candidates' requests each
+    /// await waited behind hundreds of ready HTTP tasks — the commits, and so
+    /// every acknowledgement, took milliseconds of queueing for microseconds
+    /// of work. SQLite connections are threads of their own and can be driven
+    /// from any runtime; PostgreSQL's sockets belong to the runtime that
+    /// opened them, and its writers mostly wait on the network anyway.
     pub fn spawn(db: DatabaseConnection) -> Writer {
         let count = connections(&db) as usize;
         let mut queues = Vec::with_capacity(count);
+        let mut receivers = Vec::with_capacity(count);
         for _ in 0..count {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(run(db.clone(), rx));
             queues.push(tx);
+            receivers.push(rx);
+        }
+        let own_thread = db.get_database_backend() == DbBackend::Sqlite;
+        let on_thread = own_thread
+            .then(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()
+            })
+            .flatten();
+        match on_thread {
+            Some(rt) => {
+                let spawned = std::thread::Builder::new()
+                    .name("merit-writer".into())
+                    .spawn(move || {
+                        // Ends when every `Writer` handle is dropped.
+                        rt.block_on(async move {
+                            let tasks: Vec<_> = receivers
+                                .into_iter()
+                                .map(|rx| tokio::spawn(run(db.clone(), rx)))
+                                .collect();
+                            for t in tasks {
+                                let _ = t.await;
+                            }
+                        })
+                    });
+                if let Err(e) = spawned {
+                    tracing::error!(error = %e, "could not start the answer writer thread");
+                }
+            }
+            None => {
+                for rx in receivers {
+                    tokio::spawn(run(db.clone(), rx));
+                }
+            }
         }
         Writer {
             queues: Arc::new(queues),
@@ -188,19 +244,53 @@ pub async fn apply_batch(db: &DatabaseConnection, writes: &[Write]) -> Result<Ve
 
 async fn apply_all(db: &DatabaseConnection, writes: &[&Write]) -> Result<Vec<Outcome>, DbErr> {
     let txn = db.begin_write().await?;
-    let mut out = Vec::with_capacity(writes.len());
+    // Touches write only sessions, which no other write here reads: they go
+    // together in one statement, and the attempts' writes keep their runs.
+    let (touches, attempts): (Vec<&Write>, Vec<&Write>) = writes
+        .iter()
+        .partition(|w| matches!(w, Write::Touch { .. }));
+    let mut decided = Vec::with_capacity(attempts.len());
     let mut i = 0;
-    while i < writes.len() {
-        let run = &writes[i..i + batchable_run(&writes[i..])];
+    while i < attempts.len() {
+        let run = &attempts[i..i + batchable_run(&attempts[i..])];
         match run {
-            [Write::Save { .. }, _, ..] => out.extend(apply_saves(&txn, run).await?),
-            [Write::Start(_), _, ..] => out.extend(apply_starts(&txn, run).await?),
-            _ => out.push(apply_one(&txn, run[0]).await?),
+            [Write::Save { .. }, _, ..] => decided.extend(apply_saves(&txn, run).await?),
+            [Write::Start(_), _, ..] => decided.extend(apply_starts(&txn, run).await?),
+            _ => decided.push(apply_one(&txn, run[0]).await?),
         }
         i += run.len().max(1);
     }
+    apply_touches(&txn, &touches).await?;
     txn.commit().await?;
-    Ok(out)
+    // Outcomes in the order the writes came.
+    let mut decided = decided.into_iter();
+    Ok(writes
+        .iter()
+        .map(|w| match w {
+            Write::Touch { .. } => Outcome::Done(true),
+            _ => decided.next().unwrap_or(Outcome::Refused),
+        })
+        .collect())
+}
+
+/// Every touch in one statement, at the earliest time among them (a session
+/// is never recorded as seen later than it was).
+async fn apply_touches(
+    db: &impl sea_orm::ConnectionTrait,
+    touches: &[&Write],
+) -> Result<(), DbErr> {
+    let mut ids = Vec::with_capacity(touches.len());
+    let mut earliest = i64::MAX;
+    for w in touches {
+        if let Write::Touch { session_id, now_ms } = w {
+            ids.push(session_id.as_str());
+            earliest = earliest.min(*now_ms);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    crate::accounts::store::touch_sessions(db, &ids, earliest).await
 }
 
 /// How many writes from the start are of the same kind (saves, or starts) and
@@ -295,20 +385,33 @@ async fn apply_saves(
         })
         .collect();
     let written = store::upsert_answers(db, &rows).await?;
-    let mut out = Vec::with_capacity(saves.len());
-    for s in &saves {
-        out.push(match accepted(s) {
+    // Replays (a retry after a lost reply) are told the stored number: one
+    // read for all of them.
+    let stale: Vec<i32> = rows
+        .iter()
+        .filter(|r| !written.contains(&(r.attempt_id, r.item)))
+        .map(|r| r.attempt_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let stored = if stale.is_empty() {
+        Default::default()
+    } else {
+        store::stored_seqs(db, &stale).await?
+    };
+    Ok(saves
+        .iter()
+        .map(|s| match accepted(s) {
             None => Outcome::Refused,
             Some(a) if written.contains(&(s.0, s.1)) => Outcome::Saved {
                 deadline_ms: a.deadline_ms,
             },
             Some(a) => Outcome::Stale {
                 deadline_ms: a.deadline_ms,
-                stored_seq: store::stored_seq(db, s.0, s.1).await?.unwrap_or_default(),
+                stored_seq: stored.get(&(s.0, s.1)).copied().unwrap_or_default(),
             },
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 async fn apply_one(db: &impl sea_orm::ConnectionTrait, w: &Write) -> Result<Outcome, DbErr> {
@@ -366,6 +469,10 @@ async fn apply_one(db: &impl sea_orm::ConnectionTrait, w: &Write) -> Result<Outc
             reason,
             now_ms,
         } => Outcome::Done(store::submit(db, *attempt_id, reason, *now_ms).await?),
+        Write::Touch { session_id, now_ms } => {
+            crate::accounts::store::touch_sessions(db, &[session_id], *now_ms).await?;
+            Outcome::Done(true)
+        }
     })
 }
 

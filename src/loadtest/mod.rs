@@ -42,6 +42,10 @@ pub struct LoadtestArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also print, per second of the run, the saves sent and their p99 (to
+    /// stderr): shows the start storm's wake apart from steady autosave.
+    #[arg(long)]
+    pub timeline: bool,
 }
 
 #[derive(Default)]
@@ -54,6 +58,8 @@ struct Tally {
     acked: HashMap<(i64, i64), i64>,
     first_save: Option<Instant>,
     last_save: Option<Instant>,
+    /// (second of the run the save was sent in, microseconds).
+    save_seconds: Vec<(u32, u64)>,
 }
 
 impl Tally {
@@ -61,6 +67,7 @@ impl Tally {
         for (k, v) in o.latencies {
             self.latencies.entry(k).or_default().extend(v);
         }
+        self.save_seconds.extend(o.save_seconds);
         self.errors += o.errors;
         self.errors_5xx += o.errors_5xx;
         self.acked.extend(o.acked);
@@ -157,7 +164,26 @@ fn reset_peak_rss(pid: u32) -> bool {
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
 
+#[allow(clippy::too_many_arguments)]
+/// Saves sent per second of the run, with their p50 and p99 (milliseconds).
+fn print_timeline(saves: &mut [(u32, u64)]) {
+    saves.sort_unstable();
+    eprintln!("second  saves  p50_ms  p99_ms");
+    for second in saves.chunk_by(|a, b| a.0 == b.0) {
+        let latencies: Vec<u64> = second.iter().map(|s| s.1).collect();
+        eprintln!(
+            "{:>6}  {:>5}  {:>6.1}  {:>6.1}",
+            second[0].0,
+            latencies.len(),
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.99)
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn candidate(
+    t0: Instant,
     http: Http,
     base: String,
     token: String,
@@ -226,6 +252,8 @@ async fn candidate(
             }
             t.first_save.get_or_insert(s);
             t.last_save = Some(Instant::now());
+            t.save_seconds
+                .push(((s - t0).as_secs() as u32, s.elapsed().as_micros() as u64));
             record(&mut t, "save", s, r.map(|x| x.0));
         }
     }
@@ -303,6 +331,7 @@ pub async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
         .enumerate()
         .map(|(n, token)| {
             tokio::spawn(candidate(
+                t0,
                 http.clone(),
                 base.clone(),
                 token,
@@ -318,6 +347,9 @@ pub async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
         total.merge(t.await?);
     }
     let wall = t0.elapsed().as_secs_f64();
+    if args.timeline {
+        print_timeline(&mut total.save_seconds);
+    }
     // Every acknowledged save must be in the database.
     let (status, stored) = call(
         &http,

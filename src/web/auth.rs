@@ -144,7 +144,17 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUs
         }
     }
     if now - s.last_seen_ms >= TOUCH_EVERY_MS {
-        store::touch_session(&state.db, &s.id, now).await?;
+        // Through the exam-day writer: batched with the autosaves of the
+        // moment instead of a transaction (and an fsync) of its own.
+        state
+            .sitting
+            .writer
+            .apply(crate::attempts::writer::Write::Touch {
+                session_id: s.id.clone(),
+                now_ms: now,
+            })
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
         state.sessions.touched(&s.id, now);
     }
     let ClientAddr(client_addr) = ClientAddr::from_request_parts(parts, state)
