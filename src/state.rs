@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::accounts::password::PasswordHasher;
 use crate::accounts::session::TokenKeys;
 use crate::accounts::session_cache::SessionCache;
+use crate::accounts::session_reads::SessionReads;
 use crate::clock::Clock;
 use crate::config::Config;
 
@@ -24,6 +25,8 @@ pub struct Inner {
     pub sitting: crate::attempts::Sitting,
     /// Sessions read in the last few seconds (see `session_cache`).
     pub sessions: SessionCache,
+    /// Reads the sessions that missed the cache, many in one query.
+    pub session_reads: SessionReads,
 }
 
 impl AppState {
@@ -43,6 +46,7 @@ impl AppState {
         let tokens = TokenKeys::new(&config.secret_key);
         let hasher = PasswordHasher::new(config.hash_concurrency);
         let sitting = crate::attempts::Sitting::new(writer_db);
+        let db_for_reads = db.clone();
         AppState(Arc::new(Inner {
             db,
             clock,
@@ -51,6 +55,7 @@ impl AppState {
             hasher,
             sitting,
             sessions: SessionCache::default(),
+            session_reads: SessionReads::spawn(db_for_reads),
         }))
     }
 

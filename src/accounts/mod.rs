@@ -9,6 +9,7 @@ pub mod routes;
 pub mod service;
 pub mod session;
 pub mod session_cache;
+pub mod session_reads;
 pub mod store;
 
 use axum::Router;

@@ -227,17 +227,21 @@ pub async fn create_session(
     Ok(id)
 }
 
-pub async fn find_session(
+/// Sessions with their accounts, by session id, in one query (a join): this
+/// runs for every request whose session is not in the cache.
+pub async fn find_sessions(
     db: &impl ConnectionTrait,
-    sid: &str,
-) -> Result<Option<(session::Model, user::Model)>, DbErr> {
-    // One query with a join: this runs on every authenticated request,
-    // autosaves included.
-    let found = session::Entity::find_by_id(sid.to_owned())
+    sids: &[&str],
+) -> Result<std::collections::HashMap<String, (session::Model, user::Model)>, DbErr> {
+    let found = session::Entity::find()
+        .filter(session::Column::Id.is_in(sids.iter().copied()))
         .find_also_related(user::Entity)
-        .one(db)
+        .all(db)
         .await?;
-    Ok(found.and_then(|(s, u)| u.map(|u| (s, u))))
+    Ok(found
+        .into_iter()
+        .filter_map(|(s, u)| Some((s.id.clone(), (s, u?))))
+        .collect())
 }
 
 /// Records that these sessions were seen at `now_ms`.

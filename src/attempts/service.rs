@@ -566,19 +566,21 @@ pub async fn submit(
     id: i32,
     reason: &'static str,
 ) -> Result<attempt::Model, AppError> {
-    let a = own_attempt(state, user, id).await?;
+    // Ownership from the cached form, the row from the UPDATE itself: a
+    // submit storm at the deadline reads nothing.
+    let f = own_form(state, user, id).await?;
     let outcome = state
         .sitting
         .writer
         .apply(Write::Submit {
-            attempt_id: a.id,
+            attempt_id: f.attempt_id,
             reason,
             now_ms: state.now_ms(),
         })
         .await
         .map_err(internal)?;
     match outcome {
-        Outcome::Done(true) => own_attempt(state, user, id).await,
+        Outcome::Submitted(Some(a)) => Ok(*a),
         _ => Err(refusal(state, id, None).await),
     }
 }

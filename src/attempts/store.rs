@@ -566,26 +566,28 @@ pub async fn move_to(
 
 /// Submits the attempt if it is still open and (unless the sweeper is closing
 /// it after the fact) within deadline + grace. True when this call submitted it.
+/// Submits the attempt if it is open and `now_ms` is within deadline + grace;
+/// the submitted row, or None when refused.
 pub async fn submit(
     db: &impl ConnectionTrait,
     attempt_id: i32,
     reason: &str,
     now_ms: i64,
-) -> Result<bool, DbErr> {
-    let q = Query::update()
-        .table(attempt::Entity)
-        .value(attempt::Column::Status, SUBMITTED)
-        .value(attempt::Column::SubmittedMs, now_ms)
-        .value(attempt::Column::SubmitReason, reason)
-        .and_where(attempt::Column::Id.eq(attempt_id))
-        .and_where(attempt::Column::Status.eq(IN_PROGRESS))
-        .and_where(
+) -> Result<Option<attempt::Model>, DbErr> {
+    let mut rows = attempt::Entity::update_many()
+        .col_expr(attempt::Column::Status, Expr::value(SUBMITTED))
+        .col_expr(attempt::Column::SubmittedMs, Expr::value(now_ms))
+        .col_expr(attempt::Column::SubmitReason, Expr::value(reason))
+        .filter(attempt::Column::Id.eq(attempt_id))
+        .filter(attempt::Column::Status.eq(IN_PROGRESS))
+        .filter(
             Expr::col(attempt::Column::DeadlineMs)
                 .add(Expr::col(attempt::Column::GraceMs))
                 .gte(now_ms),
         )
-        .to_owned();
-    Ok(db.execute(&q).await?.rows_affected() > 0)
+        .exec_with_returning(db)
+        .await?;
+    Ok(rows.pop())
 }
 
 /// Submits, with what was saved, every attempt whose deadline + grace has

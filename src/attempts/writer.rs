@@ -77,7 +77,7 @@ impl Write {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Committed; the attempt's deadline at that moment.
     Saved { deadline_ms: i64 },
@@ -89,8 +89,11 @@ pub enum Outcome {
     /// Start: the new attempt's id, or None when the application already had
     /// one for the paper (a double click, two tabs, two processes).
     Started { attempt_id: Option<i32> },
-    /// Move, submit: whether this write changed the row.
+    /// Move: whether this write changed the row.
     Done(bool),
+    /// Submit: the submitted row (the caller needs no read after), or None
+    /// when the attempt refused it.
+    Submitted(Option<Box<super::entity::attempt::Model>>),
 }
 
 struct Pending {
@@ -468,7 +471,11 @@ async fn apply_one(db: &impl sea_orm::ConnectionTrait, w: &Write) -> Result<Outc
             attempt_id,
             reason,
             now_ms,
-        } => Outcome::Done(store::submit(db, *attempt_id, reason, *now_ms).await?),
+        } => Outcome::Submitted(
+            store::submit(db, *attempt_id, reason, *now_ms)
+                .await?
+                .map(Box::new),
+        ),
         Write::Touch { session_id, now_ms } => {
             crate::accounts::store::touch_sessions(db, &[session_id], *now_ms).await?;
             Outcome::Done(true)

@@ -12,7 +12,6 @@ use super::i18n::{Locale, Text};
 use super::{AppError, ClientAddr};
 use crate::accounts::domain::Role;
 use crate::accounts::entity::{session, user};
-use crate::accounts::store;
 use crate::audit::Actor;
 use crate::state::AppState;
 
@@ -94,7 +93,7 @@ async fn live_session(
     if let Some(found) = state.sessions.get(sid, now) {
         return Ok(Some(found));
     }
-    let found = store::find_session(&state.db, sid).await?;
+    let found = state.session_reads.read(sid).await?;
     if let Some((s, u)) = &found {
         state.sessions.keep(s, u, now);
     }

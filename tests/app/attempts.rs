@@ -689,15 +689,27 @@ async fn one_group_commit_decides_each_write_as_if_applied_alone() {
     )
     .await
     .unwrap();
+    let submitted = match &outcomes[1] {
+        Outcome::Submitted(Some(a)) => a,
+        other => panic!("the submit was refused: {other:?}"),
+    };
     assert_eq!(
-        outcomes,
-        vec![
-            Outcome::Saved {
+        (
+            submitted.id,
+            submitted.status.as_str(),
+            submitted.submitted_ms
+        ),
+        (theirs, "submitted", Some(now)),
+        "the submit hands back the row as written"
+    );
+    assert_eq!(
+        [&outcomes[0], &outcomes[2], &outcomes[3]],
+        [
+            &Outcome::Saved {
                 deadline_ms: their_deadline
             },
-            Outcome::Done(true),
-            Outcome::Refused,
-            Outcome::Saved {
+            &Outcome::Refused,
+            &Outcome::Saved {
                 deadline_ms: my_deadline
             },
         ]
