@@ -6,14 +6,20 @@
 //! the requests waiting at the same moment share one `IN (…)` query, as the
 //! exam-day writer's group commit does for writes.
 
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::entity::{session, user};
 use super::store;
 
 /// Session ids read in one query at most.
 const MAX_BATCH: usize = 512;
+
+/// Queries in flight at once: a few, so a storm's requests gather into large
+/// batches behind them while other requests still find a pooled connection.
+const IN_FLIGHT: usize = 4;
 
 pub type Found = Option<(session::Model, user::Model)>;
 
@@ -53,8 +59,14 @@ impl SessionReads {
 }
 
 async fn run(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Read>) {
-    let mut batch: Vec<Read> = Vec::with_capacity(MAX_BATCH);
+    let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
     while let Some(first) = rx.recv().await {
+        // While every query slot is busy, requests queue up and the next
+        // query takes them all; on a quiet day a read goes out at once.
+        let Ok(slot) = in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        let mut batch = Vec::with_capacity(16);
         batch.push(first);
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -62,18 +74,26 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::UnboundedReceiver<Read>) {
                 Err(_) => break,
             }
         }
-        let sids: Vec<&str> = batch.iter().map(|r| r.sid.as_str()).collect();
-        match store::find_sessions(&db, &sids).await {
-            Ok(found) => {
-                for r in batch.drain(..) {
-                    let _ = r.reply.send(Ok(found.get(&r.sid).cloned()));
-                }
+        let db = db.clone();
+        tokio::spawn(async move {
+            answer(&db, batch).await;
+            drop(slot);
+        });
+    }
+}
+
+async fn answer(db: &DatabaseConnection, batch: Vec<Read>) {
+    let sids: Vec<&str> = batch.iter().map(|r| r.sid.as_str()).collect();
+    match store::find_sessions(db, &sids).await {
+        Ok(found) => {
+            for r in batch {
+                let _ = r.reply.send(Ok(found.get(&r.sid).cloned()));
             }
-            Err(e) => {
-                tracing::error!(error = %e, "reading sessions failed");
-                for r in batch.drain(..) {
-                    let _ = r.reply.send(Err(e.to_string()));
-                }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reading sessions failed");
+            for r in batch {
+                let _ = r.reply.send(Err(e.to_string()));
             }
         }
     }

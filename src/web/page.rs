@@ -89,6 +89,11 @@ struct ErrorPage {
 /// Turns error responses of HTML routes into pages in the reader's language;
 /// a 401 becomes the sign-in page.
 pub async fn html_errors(req: Request, next: Next) -> Response {
+    // A Bearer token means a program, not a person: it gets the JSON error.
+    let program = req.headers().contains_key(header::AUTHORIZATION);
+    if program || req.uri().path().starts_with("/api/") || req.uri().path() == "/healthz" {
+        return next.run(req).await;
+    }
     let path = req.uri().path().to_owned();
     let next_path = req
         .uri()
@@ -103,12 +108,7 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
         .get::<CsrfToken>()
         .map(|t| t.0.clone())
         .unwrap_or_default();
-    // A Bearer token means a program, not a person: it gets the JSON error.
-    let program = req.headers().contains_key(header::AUTHORIZATION);
     let response = next.run(req).await;
-    if program || path.starts_with("/api/") || path == "/healthz" {
-        return response;
-    }
     let Some(ErrorDetails(english, vietnamese)) =
         response.extensions().get::<ErrorDetails>().cloned()
     else {

@@ -588,3 +588,88 @@ async fn a_server_error_never_shows_internals() {
         assert!(!body.contains(leak), "5xx body leaks {leak:?}: {body}");
     }
 }
+
+/// `GET /api/me` for every token at once, each on a task of its own; the
+/// usernames in token order (None when refused).
+async fn me_all_at_once(app: &TestApp, tokens: &[String]) -> Vec<Option<String>> {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let router = app.router.clone();
+        let req = Request::get("/api/me")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .extension(ConnectInfo(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                40000,
+            ))))
+            .body(Body::empty())
+            .unwrap();
+        tasks.spawn(async move {
+            let r = router.oneshot(req).await.unwrap();
+            let ok = r.status() == StatusCode::OK;
+            let body = r.into_body().collect().await.unwrap().to_bytes();
+            let me: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            (
+                i,
+                ok.then(|| me["username"].as_str().unwrap_or_default().to_owned()),
+            )
+        });
+    }
+    let mut out = vec![None; tokens.len()];
+    while let Some(done) = tasks.join_next().await {
+        let (i, name) = done.unwrap();
+        out[i] = name;
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_read_together_each_resolve_to_their_own_account() {
+    let app = TestApp::new().await;
+    let mut names = Vec::new();
+    let mut tokens = Vec::new();
+    for i in 0..40 {
+        let name = format!("together.{i}");
+        app.user(Role::Candidate, &name).await;
+        tokens.push(app.api_login(&name, PASSWORD).await.token.unwrap());
+        names.push(Some(name));
+    }
+    // Past the cache's trust: every session is read from the database, and
+    // requests arriving together share queries.
+    app.clock.advance_minutes(1);
+    assert_eq!(me_all_at_once(&app, &tokens).await, names);
+    // One of them signs out: only that one is refused.
+    assert_eq!(
+        app.api(Some(tokens[7].clone()))
+            .delete("/api/session")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    app.clock.advance_minutes(1);
+    names[7] = None;
+    assert_eq!(me_all_at_once(&app, &tokens).await, names);
+}
+
+#[tokio::test]
+async fn a_bearer_client_is_not_handed_csrf_cookies() {
+    let app = TestApp::new().await;
+    let api = app.api_as(Role::Candidate).await;
+    let r = api.get("/api/me").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.set_cookies().is_empty(),
+        "a program's request got {:?}",
+        r.set_cookies()
+    );
+    // A browser still gets its CSRF cookie with the sign-in page.
+    let page = app.get("/sign-in").await;
+    assert!(
+        page.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("merit_csrf=")),
+        "{:?}",
+        page.set_cookies()
+    );
+}
