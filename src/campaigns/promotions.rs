@@ -6,6 +6,7 @@
 //! grade, at the step the scale's rules give, once.
 
 use crate::db::BeginWrite;
+use sea_orm::{DbErr, SqlErr};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -144,7 +145,25 @@ pub async fn admit(
     let actor = user.actor();
     let txn = state.db.begin_write().await?;
     let mut admitted = Vec::with_capacity(people.len());
+    // Checked again inside the transaction: a second admission of the same
+    // person at the same moment passed the checks above too. On SQLite the
+    // write lock orders the two, and the second sees the first's link here;
+    // on PostgreSQL the unique indexes refuse the second's rows below.
+    let linked = store::staff_links(&txn, c.id).await?;
+    let already = |name: &str| {
+        AppError::invalid(
+            "staff_ids",
+            Text::key("promotions.already_admitted").with("name", name),
+        )
+    };
+    let unless_admitted_meanwhile = |e: DbErr, name: &str| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => already(name),
+        _ => AppError::from(e),
+    };
     for ((staff_id, p), (existing, new)) in people.iter().zip(accounts_for) {
+        if linked.iter().any(|l| l.staff_id == *staff_id) {
+            return Err(already(&p.full_name));
+        }
         let (account, password) = match (existing, new) {
             (Some(u), _) => (u, None),
             (None, Some((password, hash))) => {
@@ -166,7 +185,12 @@ pub async fn admit(
                     },
                     now,
                 )
-                .await?;
+                .await
+                .map_err(|e| match e {
+                    // Its national ID or username was free a moment ago.
+                    AppError::Conflict(_) => already(&p.full_name),
+                    e => e,
+                })?;
                 (u, Some(password))
             }
             (None, None) => return Err(AppError::NotFound),
@@ -175,10 +199,7 @@ pub async fn admit(
             .await?
             .is_some()
         {
-            return Err(AppError::invalid(
-                "staff_ids",
-                Text::key("promotions.already_admitted").with("name", &p.full_name),
-            ));
+            return Err(already(&p.full_name));
         }
         let application = store::insert_application(
             &txn,
@@ -194,8 +215,11 @@ pub async fn admit(
             },
             now,
         )
-        .await?;
-        store::insert_staff_link(&txn, application.id, c.id, *staff_id, now).await?;
+        .await
+        .map_err(|e| unless_admitted_meanwhile(e, &p.full_name))?;
+        store::insert_staff_link(&txn, application.id, c.id, *staff_id, now)
+            .await
+            .map_err(|e| unless_admitted_meanwhile(e, &p.full_name))?;
         audit::record(
             &txn,
             now,

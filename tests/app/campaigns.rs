@@ -913,3 +913,60 @@ async fn the_demo_recruitment_shows_the_approved_plans_cap_and_personnel_admit_f
     assert!(r.text().contains(&format!("staff-{staff_id}")));
     assert!(r.text().contains("class=\"secret\""), "the password, once");
 }
+
+#[tokio::test]
+async fn two_admissions_of_one_person_at_once_admit_once_and_tell_the_other_why() {
+    let app = TestApp::new().await;
+    let (id, hr) = demo_promotion(&app).await;
+    let links = merit::campaigns::store::staff_links(&app.state.db, id as i32)
+        .await
+        .unwrap();
+    let rows = hr
+        .get(&format!("/api/campaigns/{id}/eligible"))
+        .await
+        .json();
+    let staff_id = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["eligible"] == true
+                && !links
+                    .iter()
+                    .any(|l| i64::from(l.staff_id) == r["staff_id"].as_i64().unwrap())
+        })
+        .unwrap()["staff_id"]
+        .as_i64()
+        .unwrap();
+    let position = hr.get(&format!("/api/campaigns/{id}")).await.json()["positions"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/campaigns/{id}/admissions");
+    let body = json!({"position_id": position, "staff_ids": [staff_id]});
+    let (a, b) = tokio::join!(hr.post(&path, body.clone()), hr.post(&path, body));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY],
+        "{} / {}",
+        a.text(),
+        b.text()
+    );
+    let refused = if a.status == StatusCode::CREATED { &b } else { &a };
+    assert!(
+        refused.text().contains("already admitted"),
+        "{}",
+        refused.text()
+    );
+    let links = merit::campaigns::store::staff_links(&app.state.db, id as i32)
+        .await
+        .unwrap();
+    assert_eq!(
+        links
+            .iter()
+            .filter(|l| i64::from(l.staff_id) == staff_id)
+            .count(),
+        1
+    );
+}
