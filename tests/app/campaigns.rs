@@ -953,7 +953,11 @@ async fn two_admissions_of_one_person_at_once_admit_once_and_tell_the_other_why(
         a.text(),
         b.text()
     );
-    let refused = if a.status == StatusCode::CREATED { &b } else { &a };
+    let refused = if a.status == StatusCode::CREATED {
+        &b
+    } else {
+        &a
+    };
     assert!(
         refused.text().contains("already admitted"),
         "{}",
