@@ -784,3 +784,50 @@ async fn one_group_commit_decides_each_write_as_if_applied_alone() {
         "started earlier in the batch"
     );
 }
+
+#[tokio::test]
+async fn the_last_save_is_recorded_to_within_five_seconds() {
+    use merit::attempts::store::LAST_SAVE_RESOLUTION_MS;
+    use merit::attempts::writer::{Outcome, Write, apply_batch};
+
+    let app = TestApp::new().await;
+    let (paper, _) = exam_day(&app).await;
+    let me = candidate(&app).await;
+    let id = start(&me, paper).await["id"].as_i64().unwrap() as i32;
+    let now = app.clock_now();
+    let mut recorded = Vec::new();
+    for (item, at) in [
+        (0, now),
+        (2, now + LAST_SAVE_RESOLUTION_MS - 1),
+        (4, now + LAST_SAVE_RESOLUTION_MS),
+    ] {
+        let batch: Vec<Write> = (item..item + 2)
+            .map(|item| Write::Save {
+                attempt_id: id,
+                item,
+                seq: 1,
+                response: None,
+                now_ms: at,
+            })
+            .collect();
+        let outcomes = apply_batch(&app.state.db, &batch).await.unwrap();
+        assert!(
+            outcomes.iter().all(|o| matches!(o, Outcome::Saved { .. })),
+            "{outcomes:?}"
+        );
+        let row = attempt::Entity::find_by_id(id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        recorded.push(row.last_save_ms);
+    }
+    assert_eq!(
+        recorded,
+        [
+            Some(now),
+            Some(now), // moments later: not written again
+            Some(now + LAST_SAVE_RESOLUTION_MS),
+        ]
+    );
+}
