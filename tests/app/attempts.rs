@@ -831,3 +831,64 @@ async fn the_last_save_is_recorded_to_within_five_seconds() {
         ]
     );
 }
+
+#[tokio::test]
+async fn submits_at_the_deadline_go_together_each_judged_by_its_own_time() {
+    use merit::attempts::writer::{Outcome, Write, apply_batch};
+
+    let app = TestApp::new().await;
+    let (paper, _) = exam_day(&app).await;
+    let me = candidate(&app).await;
+    let other = app.api_login(OTHER, DEMO_PASSWORD).await;
+    let mine = start(&me, paper).await["id"].as_i64().unwrap() as i32;
+    let theirs = start(&other, paper).await["id"].as_i64().unwrap() as i32;
+    let db = &app.state.db;
+    let row = |id: i32| async move {
+        attempt::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let t = row(theirs).await;
+    let now = app.clock_now();
+    let submit = |attempt_id: i32, now_ms: i64| Write::Submit {
+        attempt_id,
+        reason: "deadline",
+        now_ms,
+    };
+    let outcomes = apply_batch(
+        &app.state.db,
+        &[
+            submit(mine, now),
+            submit(theirs, t.deadline_ms + t.grace_ms + 1), // too late, alone or not
+            submit(mine, now + 1),                          // already submitted
+        ],
+    )
+    .await
+    .unwrap();
+    match &outcomes[0] {
+        Outcome::Submitted(Some(a)) => {
+            assert_eq!(
+                (
+                    a.id,
+                    a.status.as_str(),
+                    a.submitted_ms,
+                    a.submit_reason.as_deref()
+                ),
+                (mine, "submitted", Some(now), Some("deadline"))
+            );
+        }
+        other => panic!("my submit was refused: {other:?}"),
+    }
+    assert_eq!(
+        outcomes[1..],
+        [Outcome::Submitted(None), Outcome::Submitted(None)]
+    );
+    assert_eq!(row(theirs).await.status, "in_progress");
+    assert_eq!(
+        row(mine).await.submitted_ms,
+        Some(now),
+        "the first submit stands"
+    );
+}
