@@ -311,7 +311,7 @@ pub async fn lock_open(
     row.map(|r| r.try_get::<i64>("", "deadline_ms")).transpose()
 }
 
-/// What a batch of saves or submits needs to know of an open attempt.
+/// What a batch of saves needs to know of an open attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenAttempt {
     pub deadline_ms: i64,
@@ -319,7 +319,6 @@ pub struct OpenAttempt {
     pub sequential: bool,
     pub position: i32,
     pub item_count: i32,
-    pub last_save_ms: Option<i64>,
 }
 
 /// How far behind an attempt's recorded last save may fall before a save
@@ -330,15 +329,18 @@ pub struct OpenAttempt {
 /// way does not change what an invigilator does.
 pub const LAST_SAVE_RESOLUTION_MS: i64 = 5_000;
 
-/// The write lock of a batch of saves or submits: reads every attempt in
-/// `ids` that is still in progress and open at `earliest_now_ms`, locking its
-/// row (`FOR UPDATE` on PostgreSQL; SQLite's write transaction holds the whole
-/// database), so that the caller decides each write by its own time and no
-/// other process can submit or save in between. Like [`lock_open`] for one.
-pub async fn lock_open_attempts(
+/// The write lock of a batch of saves: reads every attempt in `ids` that is
+/// still in progress and open at `earliest_now_ms`, locking its row
+/// (`FOR UPDATE` on PostgreSQL; SQLite's write transaction holds the whole
+/// database), and returns what the caller needs to decide each save by its own
+/// time. Like [`lock_open`], this orders the batch against a concurrent submit.
+/// Records `latest_now_ms` as the last save of those whose record is older
+/// than [`LAST_SAVE_RESOLUTION_MS`].
+pub async fn lock_open_many(
     db: &impl ConnectionTrait,
     ids: &[i32],
     earliest_now_ms: i64,
+    latest_now_ms: i64,
 ) -> Result<HashMap<i32, OpenAttempt>, DbErr> {
     let q = Query::select()
         .columns([
@@ -361,40 +363,24 @@ pub async fn lock_open_attempts(
         .lock(LockType::Update)
         .to_owned();
     let mut open = HashMap::with_capacity(ids.len());
+    let mut stale = Vec::new();
     for row in db.query_all(&q).await? {
+        let id = row.try_get::<i32>("", "id")?;
+        let last: Option<i64> = row.try_get("", "last_save_ms")?;
+        if last.is_none_or(|t| t <= latest_now_ms - LAST_SAVE_RESOLUTION_MS) {
+            stale.push(id);
+        }
         open.insert(
-            row.try_get::<i32>("", "id")?,
+            id,
             OpenAttempt {
                 deadline_ms: row.try_get("", "deadline_ms")?,
                 grace_ms: row.try_get("", "grace_ms")?,
                 sequential: row.try_get("", "sequential")?,
                 position: row.try_get("", "position")?,
                 item_count: row.try_get("", "item_count")?,
-                last_save_ms: row.try_get("", "last_save_ms")?,
             },
         );
     }
-    Ok(open)
-}
-
-/// [`lock_open_attempts`] for a batch of saves, which also records
-/// `latest_now_ms` as the last save of those whose record is
-/// [`LAST_SAVE_RESOLUTION_MS`] old or older.
-pub async fn lock_open_many(
-    db: &impl ConnectionTrait,
-    ids: &[i32],
-    earliest_now_ms: i64,
-    latest_now_ms: i64,
-) -> Result<HashMap<i32, OpenAttempt>, DbErr> {
-    let open = lock_open_attempts(db, ids, earliest_now_ms).await?;
-    let stale: Vec<i32> = open
-        .iter()
-        .filter(|(_, a)| {
-            a.last_save_ms
-                .is_none_or(|t| t <= latest_now_ms - LAST_SAVE_RESOLUTION_MS)
-        })
-        .map(|(id, _)| *id)
-        .collect();
     if !stale.is_empty() {
         attempt::Entity::update_many()
             .col_expr(attempt::Column::LastSaveMs, Expr::value(latest_now_ms))
@@ -626,32 +612,6 @@ pub async fn submit(
         .exec_with_returning(db)
         .await?;
     Ok(rows.pop())
-}
-
-/// Submits these attempts, each at its own time, with one reason; the
-/// caller has locked them and decided each is open at its time. The rows as
-/// written.
-pub async fn submit_many(
-    db: &impl ConnectionTrait,
-    at: &[(i32, i64)],
-    reason: &str,
-) -> Result<Vec<attempt::Model>, DbErr> {
-    let Some(&(first, first_ms)) = at.first() else {
-        return Ok(Vec::new());
-    };
-    // submitted_ms = CASE id WHEN … THEN … END: one statement, each its time.
-    let mut when = Expr::case(attempt::Column::Id.eq(first), first_ms);
-    for &(id, ms) in &at[1..] {
-        when = when.case(attempt::Column::Id.eq(id), ms);
-    }
-    attempt::Entity::update_many()
-        .col_expr(attempt::Column::Status, Expr::value(SUBMITTED))
-        .col_expr(attempt::Column::SubmittedMs, when.finally(first_ms).into())
-        .col_expr(attempt::Column::SubmitReason, Expr::value(reason))
-        .filter(attempt::Column::Id.is_in(at.iter().map(|(id, _)| *id)))
-        .filter(attempt::Column::Status.eq(IN_PROGRESS))
-        .exec_with_returning(db)
-        .await
 }
 
 /// Submits, with what was saved, every attempt whose deadline + grace has

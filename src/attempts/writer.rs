@@ -259,7 +259,6 @@ async fn apply_all(db: &DatabaseConnection, writes: &[&Write]) -> Result<Vec<Out
         match run {
             [Write::Save { .. }, _, ..] => decided.extend(apply_saves(&txn, run).await?),
             [Write::Start(_), _, ..] => decided.extend(apply_starts(&txn, run).await?),
-            [Write::Submit { .. }, _, ..] => decided.extend(apply_submits(&txn, run).await?),
             _ => decided.push(apply_one(&txn, run[0]).await?),
         }
         i += run.len().max(1);
@@ -297,9 +296,9 @@ async fn apply_touches(
     crate::accounts::store::touch_sessions(db, &ids, earliest).await
 }
 
-/// How many writes from the start are of the same kind (saves, starts, or
-/// submits with one reason) and to distinct rows: those can go in one
-/// statement with the same result as one by one. A repeated row ends the run, so the later write sees the
+/// How many writes from the start are of the same kind (saves, or starts) and
+/// to distinct rows: those can go in one statement with the same result as
+/// one by one. A repeated row ends the run, so the later write sees the
 /// earlier one. Other kinds of write go alone.
 fn batchable_run(writes: &[&Write]) -> usize {
     let mut seen = HashSet::new();
@@ -313,13 +312,6 @@ fn batchable_run(writes: &[&Write]) -> usize {
                 Write::Save { .. },
             ) => seen.insert((*attempt_id, *item)),
             (Write::Start(a), Write::Start(_)) => seen.insert((a.paper_id, a.application_id)),
-            // One statement carries one reason: a run of submits shares it.
-            (
-                Write::Submit {
-                    attempt_id, reason, ..
-                },
-                Write::Submit { reason: first, .. },
-            ) => reason == first && seen.insert((*attempt_id, 0)),
             _ => false,
         })
         .count();
@@ -347,50 +339,6 @@ async fn apply_starts(
             },
             None => Outcome::Started { attempt_id: None },
         })
-        .collect())
-}
-
-/// Submits of distinct attempts with one reason, in two statements whatever
-/// their number: lock the open attempts, then submit those open at each
-/// submit's own time. At the deadline every candidate's page submits within
-/// the same second.
-async fn apply_submits(
-    db: &impl sea_orm::ConnectionTrait,
-    submits: &[&Write],
-) -> Result<Vec<Outcome>, DbErr> {
-    let mut reason = "";
-    let mut at: Vec<(i32, i64)> = Vec::with_capacity(submits.len());
-    for w in submits {
-        if let Write::Submit {
-            attempt_id,
-            reason: r,
-            now_ms,
-        } = w
-        {
-            reason = r;
-            at.push((*attempt_id, *now_ms));
-        }
-    }
-    let ids: Vec<i32> = at.iter().map(|(id, _)| *id).collect();
-    let earliest = at.iter().map(|(_, ms)| *ms).min().unwrap_or_default();
-    let open = store::lock_open_attempts(db, &ids, earliest).await?;
-    let accepted: Vec<(i32, i64)> = at
-        .iter()
-        .copied()
-        .filter(|(id, ms)| {
-            open.get(id)
-                .is_some_and(|a| domain::accepts(*ms, a.deadline_ms, a.grace_ms))
-        })
-        .collect();
-    let mut written: std::collections::HashMap<i32, super::entity::attempt::Model> =
-        store::submit_many(db, &accepted, reason)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
-    Ok(at
-        .iter()
-        .map(|(id, _)| Outcome::Submitted(written.remove(id).map(Box::new)))
         .collect())
 }
 
@@ -563,20 +511,6 @@ mod tests {
         let w = [save(1, 0), submit, save(1, 1)];
         let refs: Vec<&Write> = w.iter().collect();
         assert_eq!(batchable_run(&refs), 1, "a submit ends the run");
-        assert_eq!(batchable_run(&refs[1..]), 1, "a save ends a run of submits");
-        let submit = |attempt_id, reason| Write::Submit {
-            attempt_id,
-            reason,
-            now_ms: 0,
-        };
-        let w = [
-            submit(1, "manual"),
-            submit(2, "manual"),
-            submit(1, "manual"),
-            submit(3, "deadline"),
-        ];
-        let refs: Vec<&Write> = w.iter().collect();
-        assert_eq!(batchable_run(&refs), 2, "the second submit of 1 waits");
-        assert_eq!(batchable_run(&refs[2..]), 1, "another reason ends the run");
+        assert_eq!(batchable_run(&refs[1..]), 1, "a submit goes alone");
     }
 }
