@@ -640,6 +640,23 @@ async fn demo_promotion(app: &TestApp) -> (i64, Api<'_>) {
     (id, hr)
 }
 
+/// An eligible member of staff not yet admitted to the campaign.
+async fn not_yet_admitted(app: &TestApp, rows: &[Value], campaign: i64) -> i64 {
+    let links = merit::campaigns::store::staff_links(&app.state.db, campaign as i32)
+        .await
+        .unwrap();
+    rows.iter()
+        .find(|r| {
+            r["eligible"] == true
+                && !links
+                    .iter()
+                    .any(|l| i64::from(l.staff_id) == r["staff_id"].as_i64().unwrap())
+        })
+        .unwrap()["staff_id"]
+        .as_i64()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn eligible_staff_are_admitted_with_a_linked_application_and_the_excluded_are_told_why() {
     let app = TestApp::new().await;
@@ -649,9 +666,6 @@ async fn eligible_staff_are_admitted_with_a_linked_application_and_the_excluded_
         .await
         .json();
     let rows = rows.as_array().unwrap();
-    let links = merit::campaigns::store::staff_links(&app.state.db, id as i32)
-        .await
-        .unwrap();
     let position = hr.get(&format!("/api/campaigns/{id}")).await.json()["positions"][0]["id"]
         .as_i64()
         .unwrap();
@@ -667,16 +681,7 @@ async fn eligible_staff_are_admitted_with_a_linked_application_and_the_excluded_
     let reason = excluded["reasons"][0].as_str().unwrap();
     assert!(r.text().contains(reason), "{} lacks {reason}", r.text());
 
-    let fresh = rows
-        .iter()
-        .find(|r| {
-            r["eligible"] == true
-                && !links
-                    .iter()
-                    .any(|l| i64::from(l.staff_id) == r["staff_id"].as_i64().unwrap())
-        })
-        .unwrap();
-    let staff_id = fresh["staff_id"].as_i64().unwrap();
+    let staff_id = not_yet_admitted(&app, rows, id).await;
     let r = hr
         .post(
             &path,
@@ -918,26 +923,11 @@ async fn the_demo_recruitment_shows_the_approved_plans_cap_and_personnel_admit_f
 async fn two_admissions_of_one_person_at_once_admit_once_and_tell_the_other_why() {
     let app = TestApp::new().await;
     let (id, hr) = demo_promotion(&app).await;
-    let links = merit::campaigns::store::staff_links(&app.state.db, id as i32)
-        .await
-        .unwrap();
     let rows = hr
         .get(&format!("/api/campaigns/{id}/eligible"))
         .await
         .json();
-    let staff_id = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| {
-            r["eligible"] == true
-                && !links
-                    .iter()
-                    .any(|l| i64::from(l.staff_id) == r["staff_id"].as_i64().unwrap())
-        })
-        .unwrap()["staff_id"]
-        .as_i64()
-        .unwrap();
+    let staff_id = not_yet_admitted(&app, rows.as_array().unwrap(), id).await;
     let position = hr.get(&format!("/api/campaigns/{id}")).await.json()["positions"][0]["id"]
         .as_i64()
         .unwrap();
