@@ -640,6 +640,18 @@ async fn demo_promotion(app: &TestApp) -> (i64, Api<'_>) {
     (id, hr)
 }
 
+/// The campaign's eligible list as personnel see it, and its first position.
+async fn eligible_and_position(hr: &Api<'_>, campaign: i64) -> (Vec<Value>, i64) {
+    let rows = hr
+        .get(&format!("/api/campaigns/{campaign}/eligible"))
+        .await
+        .json();
+    let position = hr.get(&format!("/api/campaigns/{campaign}")).await.json()["positions"][0]["id"]
+        .as_i64()
+        .unwrap();
+    (rows.as_array().unwrap().clone(), position)
+}
+
 /// An eligible member of staff not yet admitted to the campaign.
 async fn not_yet_admitted(app: &TestApp, rows: &[Value], campaign: i64) -> i64 {
     let links = merit::campaigns::store::staff_links(&app.state.db, campaign as i32)
@@ -661,14 +673,8 @@ async fn not_yet_admitted(app: &TestApp, rows: &[Value], campaign: i64) -> i64 {
 async fn eligible_staff_are_admitted_with_a_linked_application_and_the_excluded_are_told_why() {
     let app = TestApp::new().await;
     let (id, hr) = demo_promotion(&app).await;
-    let rows = hr
-        .get(&format!("/api/campaigns/{id}/eligible"))
-        .await
-        .json();
-    let rows = rows.as_array().unwrap();
-    let position = hr.get(&format!("/api/campaigns/{id}")).await.json()["positions"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let (rows, position) = eligible_and_position(&hr, id).await;
+    let rows = rows.as_slice();
     let excluded = rows.iter().find(|r| r["eligible"] == false).unwrap();
     let path = format!("/api/campaigns/{id}/admissions");
     let r = hr
@@ -923,14 +929,8 @@ async fn the_demo_recruitment_shows_the_approved_plans_cap_and_personnel_admit_f
 async fn two_admissions_of_one_person_at_once_admit_once_and_tell_the_other_why() {
     let app = TestApp::new().await;
     let (id, hr) = demo_promotion(&app).await;
-    let rows = hr
-        .get(&format!("/api/campaigns/{id}/eligible"))
-        .await
-        .json();
-    let staff_id = not_yet_admitted(&app, rows.as_array().unwrap(), id).await;
-    let position = hr.get(&format!("/api/campaigns/{id}")).await.json()["positions"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let (rows, position) = eligible_and_position(&hr, id).await;
+    let staff_id = not_yet_admitted(&app, &rows, id).await;
     let path = format!("/api/campaigns/{id}/admissions");
     let body = json!({"position_id": position, "staff_ids": [staff_id]});
     let (a, b) = tokio::join!(hr.post(&path, body.clone()), hr.post(&path, body));
