@@ -278,19 +278,18 @@ pub async fn answers_of_paper(
         .await
 }
 
-/// The write lock of a save: touches the attempt only while it is open, before
-/// deadline + grace, and (sequential papers) on this item. On PostgreSQL the
-/// row lock this takes orders the save against a concurrent submit: whichever
-/// commits first wins, and a save never lands after a submission. Returns the
-/// deadline when the attempt accepted the write.
+/// The write lock of a flag: touches the attempt only while it is open, before
+/// deadline + grace. On PostgreSQL the row lock this takes orders the flag
+/// against a concurrent submit: whichever commits first wins, and a flag never
+/// lands after a submission. Returns the deadline when the attempt accepted
+/// the write.
 pub async fn lock_open(
     db: &impl ConnectionTrait,
     attempt_id: i32,
-    item: Option<i32>,
     now_ms: i64,
 ) -> Result<Option<i64>, DbErr> {
-    let mut q = Query::update();
-    q.table(attempt::Entity)
+    let q = Query::update()
+        .table(attempt::Entity)
         .value(attempt::Column::LastSaveMs, now_ms)
         .and_where(attempt::Column::Id.eq(attempt_id))
         .and_where(attempt::Column::Status.eq(IN_PROGRESS))
@@ -298,15 +297,9 @@ pub async fn lock_open(
             Expr::col(attempt::Column::DeadlineMs)
                 .add(Expr::col(attempt::Column::GraceMs))
                 .gte(now_ms),
-        );
-    if let Some(item) = item {
-        q.and_where(
-            attempt::Column::Sequential
-                .eq(false)
-                .or(attempt::Column::Position.eq(item)),
-        );
-    }
-    q.returning_col(attempt::Column::DeadlineMs);
+        )
+        .returning_col(attempt::Column::DeadlineMs)
+        .to_owned();
     let row = db.query_one(&q).await?;
     row.map(|r| r.try_get::<i64>("", "deadline_ms")).transpose()
 }
@@ -455,52 +448,6 @@ fn newer_answer_wins() -> OnConflict {
                 .lt(Expr::col((Alias::new("excluded"), answer::Column::Seq))),
         )
         .to_owned()
-}
-
-/// Stores a response unless the stored one has an equal or higher sequence
-/// number. True when written.
-pub async fn upsert_answer(
-    db: &impl ConnectionTrait,
-    attempt_id: i32,
-    item: i32,
-    response: Option<&str>,
-    seq: i64,
-    now_ms: i64,
-) -> Result<bool, DbErr> {
-    let q = Query::insert()
-        .into_table(answer::Entity)
-        .columns([
-            answer::Column::AttemptId,
-            answer::Column::Item,
-            answer::Column::Response,
-            answer::Column::Flagged,
-            answer::Column::Seq,
-            answer::Column::SavedMs,
-        ])
-        .values_panic([
-            attempt_id.into(),
-            item.into(),
-            response.map(str::to_owned).into(),
-            false.into(),
-            seq.into(),
-            now_ms.into(),
-        ])
-        .on_conflict(newer_answer_wins())
-        .to_owned();
-    Ok(db.execute(&q).await?.rows_affected() > 0)
-}
-
-pub async fn stored_seq(
-    db: &impl ConnectionTrait,
-    attempt_id: i32,
-    item: i32,
-) -> Result<Option<i64>, DbErr> {
-    Ok(answer::Entity::find()
-        .filter(answer::Column::AttemptId.eq(attempt_id))
-        .filter(answer::Column::Item.eq(item))
-        .one(db)
-        .await?
-        .map(|a| a.seq))
 }
 
 /// Stored sequence numbers of these attempts' answers, by (attempt, item).

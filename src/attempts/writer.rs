@@ -11,7 +11,7 @@
 //! so round trips overlap.
 
 use crate::db::BeginWrite;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, DbBackend, DbErr};
@@ -247,33 +247,81 @@ pub async fn apply_batch(db: &DatabaseConnection, writes: &[Write]) -> Result<Ve
 
 async fn apply_all(db: &DatabaseConnection, writes: &[&Write]) -> Result<Vec<Outcome>, DbErr> {
     let txn = db.begin_write().await?;
-    // Touches write only sessions, which no other write here reads: they go
-    // together in one statement, and the attempts' writes keep their runs.
-    let (touches, attempts): (Vec<&Write>, Vec<&Write>) = writes
-        .iter()
-        .partition(|w| matches!(w, Write::Touch { .. }));
-    let mut decided = Vec::with_capacity(attempts.len());
-    let mut i = 0;
-    while i < attempts.len() {
-        let run = &attempts[i..i + batchable_run(&attempts[i..])];
-        match run {
-            [Write::Save { .. }, _, ..] => decided.extend(apply_saves(&txn, run).await?),
-            [Write::Start(_), _, ..] => decided.extend(apply_starts(&txn, run).await?),
-            _ => decided.push(apply_one(&txn, run[0]).await?),
+    let mut decided: Vec<Option<Outcome>> = vec![None; writes.len()];
+    for layer in layers(writes) {
+        // One statement (or two) per kind of write in the layer, whatever
+        // their number: in the final submit storm, saves and submits come
+        // interleaved, and taken in arrival order each save went alone.
+        let (saves, rest): (Vec<usize>, Vec<usize>) = layer
+            .into_iter()
+            .partition(|&i| matches!(writes[i], Write::Save { .. }));
+        let (starts, others): (Vec<usize>, Vec<usize>) = rest
+            .into_iter()
+            .partition(|&i| matches!(writes[i], Write::Start(_)));
+        let pick = |ids: &[usize]| ids.iter().map(|&i| writes[i]).collect::<Vec<_>>();
+        if !saves.is_empty() {
+            let outcomes = apply_saves(&txn, &pick(&saves)).await?;
+            for (i, o) in saves.into_iter().zip(outcomes) {
+                decided[i] = Some(o);
+            }
         }
-        i += run.len().max(1);
+        if !starts.is_empty() {
+            let outcomes = apply_starts(&txn, &pick(&starts)).await?;
+            for (i, o) in starts.into_iter().zip(outcomes) {
+                decided[i] = Some(o);
+            }
+        }
+        for i in others {
+            decided[i] = Some(apply_one(&txn, writes[i]).await?);
+        }
     }
+    // Touches write only sessions, which no other write here reads.
+    let touches: Vec<&Write> = writes
+        .iter()
+        .copied()
+        .filter(|w| matches!(w, Write::Touch { .. }))
+        .collect();
     apply_touches(&txn, &touches).await?;
     txn.commit().await?;
-    // Outcomes in the order the writes came.
-    let mut decided = decided.into_iter();
-    Ok(writes
-        .iter()
-        .map(|w| match w {
-            Write::Touch { .. } => Outcome::Done(true),
-            _ => decided.next().unwrap_or(Outcome::Refused),
-        })
+    Ok(decided
+        .into_iter()
+        .map(|o| o.unwrap_or(Outcome::Done(true)))
         .collect())
+}
+
+/// The row a write decides on: an attempt, or for a start the sitting it
+/// creates (paper, application). Sessions' touches are apart.
+#[derive(Hash, PartialEq, Eq)]
+enum Row {
+    Attempt(i32),
+    Sitting(i32, i32),
+}
+
+/// Splits a group commit's writes (by index) into layers applied one after
+/// another: a row's first write goes in the first layer, its second in the
+/// second, and so on. Writes to different rows commute, so within a layer
+/// they can be applied in any order, and one statement can apply all of a
+/// kind; across layers each row's writes keep the order they came in.
+fn layers(writes: &[&Write]) -> Vec<Vec<usize>> {
+    let mut seen: HashMap<Row, usize> = HashMap::new();
+    let mut layers: Vec<Vec<usize>> = Vec::new();
+    for (i, w) in writes.iter().enumerate() {
+        let row = match w {
+            Write::Start(a) => Row::Sitting(a.paper_id, a.application_id),
+            Write::Save { attempt_id, .. }
+            | Write::Flag { attempt_id, .. }
+            | Write::Move { attempt_id, .. }
+            | Write::Submit { attempt_id, .. } => Row::Attempt(*attempt_id),
+            Write::Touch { .. } => continue,
+        };
+        let depth = seen.entry(row).or_default();
+        if layers.len() == *depth {
+            layers.push(Vec::new());
+        }
+        layers[*depth].push(i);
+        *depth += 1;
+    }
+    layers
 }
 
 /// Every touch in one statement, at the earliest time among them (a session
@@ -294,28 +342,6 @@ async fn apply_touches(
         return Ok(());
     }
     crate::accounts::store::touch_sessions(db, &ids, earliest).await
-}
-
-/// How many writes from the start are of the same kind (saves, or starts) and
-/// to distinct rows: those can go in one statement with the same result as
-/// one by one. A repeated row ends the run, so the later write sees the
-/// earlier one. Other kinds of write go alone.
-fn batchable_run(writes: &[&Write]) -> usize {
-    let mut seen = HashSet::new();
-    let run = writes
-        .iter()
-        .take_while(|w| match (w, writes[0]) {
-            (
-                Write::Save {
-                    attempt_id, item, ..
-                },
-                Write::Save { .. },
-            ) => seen.insert((*attempt_id, *item)),
-            (Write::Start(a), Write::Start(_)) => seen.insert((a.paper_id, a.application_id)),
-            _ => false,
-        })
-        .count();
-    run.max(1).min(writes.len())
 }
 
 /// Starts in one statement whatever their number.
@@ -417,46 +443,17 @@ async fn apply_saves(
         .collect())
 }
 
+/// A write that goes alone: flags, moves and submits (saves and starts go
+/// with their layer).
 async fn apply_one(db: &impl sea_orm::ConnectionTrait, w: &Write) -> Result<Outcome, DbErr> {
     Ok(match w {
-        Write::Start(a) => Outcome::Started {
-            attempt_id: store::insert_attempts(db, &[a])
-                .await?
-                .get(&(a.paper_id, a.application_id))
-                .copied(),
-        },
-        Write::Save {
-            attempt_id,
-            item,
-            seq,
-            response,
-            now_ms,
-        } => {
-            let Some(deadline_ms) = store::lock_open(db, *attempt_id, Some(*item), *now_ms).await?
-            else {
-                return Ok(Outcome::Refused);
-            };
-            if store::upsert_answer(db, *attempt_id, *item, response.as_deref(), *seq, *now_ms)
-                .await?
-            {
-                Outcome::Saved { deadline_ms }
-            } else {
-                let stored_seq = store::stored_seq(db, *attempt_id, *item)
-                    .await?
-                    .unwrap_or_default();
-                Outcome::Stale {
-                    deadline_ms,
-                    stored_seq,
-                }
-            }
-        }
         Write::Flag {
             attempt_id,
             item,
             flagged,
             now_ms,
         } => {
-            let Some(deadline_ms) = store::lock_open(db, *attempt_id, None, *now_ms).await? else {
+            let Some(deadline_ms) = store::lock_open(db, *attempt_id, *now_ms).await? else {
                 return Ok(Outcome::Refused);
             };
             store::set_flag(db, *attempt_id, *item, *flagged, *now_ms).await?;
@@ -476,9 +473,10 @@ async fn apply_one(db: &impl sea_orm::ConnectionTrait, w: &Write) -> Result<Outc
                 .await?
                 .map(Box::new),
         ),
-        Write::Touch { session_id, now_ms } => {
-            crate::accounts::store::touch_sessions(db, &[session_id], *now_ms).await?;
-            Outcome::Done(true)
+        Write::Save { .. } | Write::Start(_) | Write::Touch { .. } => {
+            return Err(DbErr::Custom(
+                "saves, starts and touches are applied with their group".into(),
+            ));
         }
     })
 }
@@ -498,19 +496,34 @@ mod tests {
     }
 
     #[test]
-    fn a_run_stops_at_a_repeated_item_or_another_kind_of_write() {
-        let submit = Write::Submit {
-            attempt_id: 1,
-            reason: "candidate",
+    fn each_row_s_writes_keep_their_order_across_layers() {
+        let submit = |attempt_id| Write::Submit {
+            attempt_id,
+            reason: "manual",
             now_ms: 0,
         };
-        let w = [save(1, 0), save(2, 0), save(1, 1), save(1, 0), save(3, 0)];
+        let touch = Write::Touch {
+            session_id: "s".into(),
+            now_ms: 0,
+        };
+        // Interleaved as in the submit storm: every save of a layer goes in
+        // one statement however the submits fall between them.
+        let w = [
+            save(1, 0),
+            submit(2),
+            save(3, 0),
+            touch,
+            save(1, 1),
+            submit(1),
+            save(4, 0),
+            save(1, 2),
+        ];
         let refs: Vec<&Write> = w.iter().collect();
-        assert_eq!(batchable_run(&refs), 3, "the second save of (1, 0) waits");
-        assert_eq!(batchable_run(&refs[3..]), 2);
-        let w = [save(1, 0), submit, save(1, 1)];
-        let refs: Vec<&Write> = w.iter().collect();
-        assert_eq!(batchable_run(&refs), 1, "a submit ends the run");
-        assert_eq!(batchable_run(&refs[1..]), 1, "a submit goes alone");
+        assert_eq!(
+            layers(&refs),
+            [vec![0, 1, 2, 6], vec![4], vec![5], vec![7]],
+            "attempt 1's save, save, submit, save stay in order; the touch is apart"
+        );
+        assert!(layers(&[]).is_empty());
     }
 }
