@@ -5,8 +5,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LockType, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, IntoIden, JoinType, LockType, OnConflict, Query, TableRef, ValueTuple,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, QueryFilter,
+    QueryOrder,
+};
 
 use super::entity::{answer, attempt};
 
@@ -535,30 +540,54 @@ pub async fn move_to(
     Ok(db.execute(&q).await?.rows_affected() > 0)
 }
 
-/// Submits the attempt if it is still open and (unless the sweeper is closing
-/// it after the fact) within deadline + grace. True when this call submitted it.
-/// Submits the attempt if it is open and `now_ms` is within deadline + grace;
-/// the submitted row, or None when refused.
-pub async fn submit(
+/// A candidate's submission: the attempt, why (`manual` or `deadline`), and
+/// when the server received it.
+pub struct Submission<'a> {
+    pub attempt_id: i32,
+    pub reason: &'a str,
+    pub now_ms: i64,
+}
+
+/// Submits attempts in one statement, each at its own time and for its own
+/// reason, where it is still in progress and its time is within deadline +
+/// grace. Returns the submitted rows by id (so the caller needs no read
+/// after); an attempt missing was refused. The attempts must be distinct.
+pub async fn submit_many(
     db: &impl ConnectionTrait,
-    attempt_id: i32,
-    reason: &str,
-    now_ms: i64,
-) -> Result<Option<attempt::Model>, DbErr> {
-    let mut rows = attempt::Entity::update_many()
-        .col_expr(attempt::Column::Status, Expr::value(SUBMITTED))
-        .col_expr(attempt::Column::SubmittedMs, Expr::value(now_ms))
-        .col_expr(attempt::Column::SubmitReason, Expr::value(reason))
-        .filter(attempt::Column::Id.eq(attempt_id))
-        .filter(attempt::Column::Status.eq(IN_PROGRESS))
-        .filter(
-            Expr::col(attempt::Column::DeadlineMs)
-                .add(Expr::col(attempt::Column::GraceMs))
-                .gte(now_ms),
+    submissions: &[Submission<'_>],
+) -> Result<HashMap<i32, attempt::Model>, DbErr> {
+    if submissions.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // `UPDATE … FROM (VALUES …)`: SQLite and PostgreSQL both name the
+    // columns of a VALUES list column1, column2, …
+    let v = Alias::new("v");
+    let given = |column: &str| Expr::col((v.clone(), Alias::new(column)));
+    let values = submissions
+        .iter()
+        .map(|s| ValueTuple::Three(s.attempt_id.into(), s.now_ms.into(), s.reason.into()))
+        .collect();
+    let q = Query::update()
+        .table(attempt::Entity)
+        .value(attempt::Column::Status, SUBMITTED)
+        .value(attempt::Column::SubmittedMs, given("column2"))
+        .value(attempt::Column::SubmitReason, given("column3"))
+        .from(TableRef::ValuesList(values, v.clone().into_iden()))
+        .and_where(Expr::col((attempt::Entity, attempt::Column::Id)).eq(given("column1")))
+        .and_where(Expr::col((attempt::Entity, attempt::Column::Status)).eq(IN_PROGRESS))
+        .and_where(
+            Expr::col((attempt::Entity, attempt::Column::DeadlineMs))
+                .add(Expr::col((attempt::Entity, attempt::Column::GraceMs)))
+                .gte(given("column2")),
         )
-        .exec_with_returning(db)
-        .await?;
-    Ok(rows.pop())
+        .returning(Query::returning().columns(attempt::Column::iter()))
+        .to_owned();
+    let mut submitted = HashMap::with_capacity(submissions.len());
+    for row in db.query_all(&q).await? {
+        let a = attempt::Model::from_query_result(&row, "")?;
+        submitted.insert(a.id, a);
+    }
+    Ok(submitted)
 }
 
 /// Submits, with what was saved, every attempt whose deadline + grace has

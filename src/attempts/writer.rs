@@ -250,29 +250,35 @@ async fn apply_all(db: &DatabaseConnection, writes: &[&Write]) -> Result<Vec<Out
     let mut decided: Vec<Option<Outcome>> = vec![None; writes.len()];
     for layer in layers(writes) {
         // One statement (or two) per kind of write in the layer, whatever
-        // their number: in the final submit storm, saves and submits come
-        // interleaved, and taken in arrival order each save went alone.
-        let (saves, rest): (Vec<usize>, Vec<usize>) = layer
+        // their number: in the final submit storm saves and submits come
+        // interleaved, and taken in arrival order each one went alone.
+        let mut groups: [Vec<usize>; 4] = Default::default();
+        for i in layer {
+            groups[Group::of(writes[i]) as usize].push(i);
+        }
+        for (group, ids) in [Group::Saves, Group::Starts, Group::Submits, Group::Alone]
             .into_iter()
-            .partition(|&i| matches!(writes[i], Write::Save { .. }));
-        let (starts, others): (Vec<usize>, Vec<usize>) = rest
-            .into_iter()
-            .partition(|&i| matches!(writes[i], Write::Start(_)));
-        let pick = |ids: &[usize]| ids.iter().map(|&i| writes[i]).collect::<Vec<_>>();
-        if !saves.is_empty() {
-            let outcomes = apply_saves(&txn, &pick(&saves)).await?;
-            for (i, o) in saves.into_iter().zip(outcomes) {
+            .zip(groups)
+        {
+            if ids.is_empty() {
+                continue;
+            }
+            let these: Vec<&Write> = ids.iter().map(|&i| writes[i]).collect();
+            let outcomes = match group {
+                Group::Saves => apply_saves(&txn, &these).await?,
+                Group::Starts => apply_starts(&txn, &these).await?,
+                Group::Submits => apply_submits(&txn, &these).await?,
+                Group::Alone => {
+                    let mut outcomes = Vec::with_capacity(these.len());
+                    for w in these {
+                        outcomes.push(apply_one(&txn, w).await?);
+                    }
+                    outcomes
+                }
+            };
+            for (i, o) in ids.into_iter().zip(outcomes) {
                 decided[i] = Some(o);
             }
-        }
-        if !starts.is_empty() {
-            let outcomes = apply_starts(&txn, &pick(&starts)).await?;
-            for (i, o) in starts.into_iter().zip(outcomes) {
-                decided[i] = Some(o);
-            }
-        }
-        for i in others {
-            decided[i] = Some(apply_one(&txn, writes[i]).await?);
         }
     }
     // Touches write only sessions, which no other write here reads.
@@ -287,6 +293,27 @@ async fn apply_all(db: &DatabaseConnection, writes: &[&Write]) -> Result<Vec<Out
         .into_iter()
         .map(|o| o.unwrap_or(Outcome::Done(true)))
         .collect())
+}
+
+/// How a layer's writes are applied: each kind of batch in one statement
+/// (or two), the rest one by one.
+#[derive(Clone, Copy)]
+enum Group {
+    Saves,
+    Starts,
+    Submits,
+    Alone,
+}
+
+impl Group {
+    fn of(w: &Write) -> Group {
+        match w {
+            Write::Save { .. } => Group::Saves,
+            Write::Start(_) => Group::Starts,
+            Write::Submit { .. } => Group::Submits,
+            Write::Flag { .. } | Write::Move { .. } | Write::Touch { .. } => Group::Alone,
+        }
+    }
 }
 
 /// The row a write decides on: an attempt, or for a start the sitting it
@@ -443,7 +470,34 @@ async fn apply_saves(
         .collect())
 }
 
-/// A write that goes alone: flags, moves and submits (saves and starts go
+/// Submits to distinct attempts in one statement whatever their number.
+async fn apply_submits(
+    db: &impl sea_orm::ConnectionTrait,
+    submits: &[&Write],
+) -> Result<Vec<Outcome>, DbErr> {
+    let submissions: Vec<store::Submission> = submits
+        .iter()
+        .filter_map(|w| match w {
+            Write::Submit {
+                attempt_id,
+                reason,
+                now_ms,
+            } => Some(store::Submission {
+                attempt_id: *attempt_id,
+                reason,
+                now_ms: *now_ms,
+            }),
+            _ => None,
+        })
+        .collect();
+    let mut submitted = store::submit_many(db, &submissions).await?;
+    Ok(submissions
+        .iter()
+        .map(|s| Outcome::Submitted(submitted.remove(&s.attempt_id).map(Box::new)))
+        .collect())
+}
+
+/// A write that goes alone: flags and moves (saves, starts and submits go
 /// with their layer).
 async fn apply_one(db: &impl sea_orm::ConnectionTrait, w: &Write) -> Result<Outcome, DbErr> {
     Ok(match w {
@@ -464,18 +518,9 @@ async fn apply_one(db: &impl sea_orm::ConnectionTrait, w: &Write) -> Result<Outc
             to,
             now_ms,
         } => Outcome::Done(store::move_to(db, *attempt_id, *to, *now_ms).await?),
-        Write::Submit {
-            attempt_id,
-            reason,
-            now_ms,
-        } => Outcome::Submitted(
-            store::submit(db, *attempt_id, reason, *now_ms)
-                .await?
-                .map(Box::new),
-        ),
-        Write::Save { .. } | Write::Start(_) | Write::Touch { .. } => {
+        Write::Save { .. } | Write::Start(_) | Write::Submit { .. } | Write::Touch { .. } => {
             return Err(DbErr::Custom(
-                "saves, starts and touches are applied with their group".into(),
+                "saves, starts, submits and touches are applied with their layer".into(),
             ));
         }
     })

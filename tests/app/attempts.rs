@@ -685,10 +685,21 @@ async fn one_group_commit_decides_each_write_as_if_applied_alone() {
             },
             save_at(theirs, 6, 1, 0, now),
             save_at(mine, 6, 1, 0, now),
+            // In the same statement as their submit, but far too late.
+            Write::Submit {
+                attempt_id: mine,
+                reason: "manual",
+                now_ms: my_deadline + 3_600_000,
+            },
         ],
     )
     .await
     .unwrap();
+    assert_eq!(
+        outcomes[4],
+        Outcome::Submitted(None),
+        "each submit is judged by its own time"
+    );
     let submitted = match &outcomes[1] {
         Outcome::Submitted(Some(a)) => a,
         other => panic!("the submit was refused: {other:?}"),
