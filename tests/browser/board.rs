@@ -70,6 +70,11 @@ async fn the_board_writes_a_question_with_live_preview_imports_gift_and_approves
         web::every_control_is_labelled(&b).await;
         web::focus_is_visible(&b).await;
         b.click("button[name=action][value=save]").await;
+        // The editor's path has the saved question's prefix, and its preview
+        // shows the stem: wait for the editor to go, or the next navigation
+        // races the save's redirect.
+        b.wait_path_away_from(&format!("/banks/{bank}/questions/new"))
+            .await;
         b.wait_path(&format!("/banks/{bank}/questions/")).await;
         b.wait_text(stem).await;
 

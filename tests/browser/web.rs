@@ -289,15 +289,30 @@ impl Browser {
     }
 
     pub async fn wait_path_for(&self, prefix: &str, limit: Duration) {
+        self.wait_path_until(&format!("to reach {prefix}"), limit, |p| {
+            p.starts_with(prefix)
+        })
+        .await
+    }
+
+    /// Waits until the page is no longer `path`: after a form post from a
+    /// page whose path already has the prefix the next page will have (an
+    /// editor at …/new saving to …/{id}).
+    pub async fn wait_path_away_from(&self, path: &str) {
+        self.wait_path_until(&format!("to leave {path}"), PATIENCE, |p| p != path)
+            .await
+    }
+
+    async fn wait_path_until(&self, what: &str, limit: Duration, done: impl Fn(&str) -> bool) {
         let deadline = Instant::now() + limit;
         loop {
             let p = self.path().await;
-            if p.starts_with(prefix) {
+            if done(&p) {
                 return;
             }
             if Instant::now() > deadline {
                 panic!(
-                    "waited {limit:?} to reach {prefix}, still on {p}: {}",
+                    "waited {limit:?} {what}, still on {p}: {}",
                     self.text().await
                 );
             }
