@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod exams;
+pub mod gather;
 pub mod grading;
 pub mod loadtest;
 pub mod openapi;

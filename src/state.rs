@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::accounts::password::PasswordHasher;
 use crate::accounts::session::TokenKeys;
 use crate::accounts::session_cache::SessionCache;
-use crate::accounts::session_reads::SessionReads;
+use crate::accounts::session_reads::{self, SessionReads};
 use crate::clock::Clock;
 use crate::config::Config;
 
@@ -45,8 +45,8 @@ impl AppState {
     ) -> AppState {
         let tokens = TokenKeys::new(&config.secret_key);
         let hasher = PasswordHasher::new(config.hash_concurrency);
-        let sitting = crate::attempts::Sitting::new(writer_db);
-        let db_for_reads = db.clone();
+        let sitting = crate::attempts::Sitting::new(db.clone(), writer_db);
+        let session_reads = session_reads::spawn(db.clone());
         AppState(Arc::new(Inner {
             db,
             clock,
@@ -55,7 +55,7 @@ impl AppState {
             hasher,
             sitting,
             sessions: SessionCache::default(),
-            session_reads: SessionReads::spawn(db_for_reads),
+            session_reads,
         }))
     }
 

@@ -243,8 +243,12 @@ pub async fn start(
     user.require(&[Role::Candidate])?;
     let facts = paper_facts(state, paper_id).await?;
     let p = &facts.paper;
-    let standing = store::standing(&state.db, p.id, p.campaign_id, user.id)
-        .await?
+    let standing = state
+        .sitting
+        .standings
+        .read((p.id, p.campaign_id, user.id))
+        .await
+        .map_err(internal)?
         .ok_or(AppError::NotFound)?;
     if standing.application_status != "approved" {
         return Err(AppError::invalid(

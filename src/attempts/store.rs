@@ -140,18 +140,21 @@ pub struct IssuedForm {
     pub data: Vec<u8>,
 }
 
-pub async fn standing(
+/// The standings of these candidates (by id) for a paper of a campaign, in one
+/// read; a candidate without an application to the campaign is left out.
+pub async fn standings(
     db: &impl ConnectionTrait,
     paper_id: i32,
     campaign_id: i32,
-    candidate_id: i32,
-) -> Result<Option<Standing>, DbErr> {
+    candidate_ids: &[i32],
+) -> Result<HashMap<i32, Standing>, DbErr> {
     use crate::campaigns::entity::application;
     use crate::exams::entity::form;
     let (app, f, a) = (Alias::new("app"), Alias::new("f"), Alias::new("a"));
     let mut q = Query::select();
     let columns = [
         (&app, "id", "application_id"),
+        (&app, "candidate_id", "candidate_id"),
         (&app, "status", "status"),
         (&app, "extra_minutes", "extra_minutes"),
         (&f, "id", "form_id"),
@@ -189,10 +192,17 @@ pub async fn standing(
                 ),
         )
         .and_where(Expr::col((app.clone(), application::Column::CampaignId)).eq(campaign_id))
-        .and_where(Expr::col((app, application::Column::CandidateId)).eq(candidate_id));
-    let Some(row) = db.query_one(&q).await? else {
-        return Ok(None);
-    };
+        .and_where(
+            Expr::col((app, application::Column::CandidateId)).is_in(candidate_ids.iter().copied()),
+        );
+    let mut standings = HashMap::with_capacity(candidate_ids.len());
+    for row in db.query_all(&q).await? {
+        standings.insert(row.try_get("", "candidate_id")?, standing_of(&row)?);
+    }
+    Ok(standings)
+}
+
+fn standing_of(row: &sea_orm::QueryResult) -> Result<Standing, DbErr> {
     let form_id: Option<i32> = row.try_get("", "form_id")?;
     let item_count: Option<i32> = row.try_get("", "item_count")?;
     let data: Option<Vec<u8>> = row.try_get("", "form_data")?;
@@ -204,13 +214,13 @@ pub async fn standing(
         }),
         _ => None,
     };
-    Ok(Some(Standing {
+    Ok(Standing {
         application_id: row.try_get("", "application_id")?,
         application_status: row.try_get("", "status")?,
         extra_minutes: row.try_get("", "extra_minutes")?,
         form,
         attempt_id: row.try_get("", "attempt_id")?,
-    }))
+    })
 }
 
 pub async fn find_attempt(

@@ -93,7 +93,7 @@ async fn live_session(
     if let Some(found) = state.sessions.get(sid, now) {
         return Ok(Some(found));
     }
-    let found = state.session_reads.read(sid).await?;
+    let found = state.session_reads.read(sid.to_owned()).await?;
     if let Some((s, u)) = &found {
         state.sessions.keep(s, u, now);
     }
