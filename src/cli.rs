@@ -165,6 +165,7 @@ async fn open(
     db::migrate(&conn).await?;
     let writer =
         db::connect_writer(database_url, crate::attempts::writer::connections(&conn)).await?;
+    db::spawn_checkpointer(conn.clone());
     Ok(AppState::with_writer_connection(
         conn,
         writer,

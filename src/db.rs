@@ -6,8 +6,8 @@ use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://merit.db?mode=rwc";
@@ -24,12 +24,42 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
 
 /// The exam-day writer's pool. On SQLite its page cache is larger than the
 /// readers': the one connection that writes every answer keeps the answers'
-/// index in memory.
+/// index in memory. It never checkpoints: [`spawn_checkpointer`] does, on
+/// another connection.
 pub async fn connect_writer(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     connect_with(options(url, max_connections, |o| {
         o.pragma("cache_size", "-32768")
+            .pragma("wal_autocheckpoint", "0")
+            // The log grows while readers keep it busy; once rewound, it is
+            // cut back to this size rather than kept at its peak.
+            .pragma("journal_size_limit", "67108864")
     }))
     .await
+}
+
+/// On SQLite, copies the write-ahead log into the database once a second
+/// from a connection of `db` (not the writer's). SQLite's automatic
+/// checkpoint runs inside the commit that crosses 1,000 pages of log, so the
+/// exam-day writer — and every save waiting for it — stalled while pages were
+/// copied and the database file synced. A PASSIVE checkpoint waits for no
+/// reader and no writer; the writer rewinds the log after one completes.
+pub fn spawn_checkpointer(db: DatabaseConnection) {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = db
+                .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+                .await
+            {
+                tracing::warn!(error = %e, "could not checkpoint the write-ahead log");
+            }
+        }
+    });
 }
 
 fn options(
