@@ -248,23 +248,14 @@ pub async fn apply_batch(db: &DatabaseConnection, writes: &[Write]) -> Result<Ve
 async fn apply_all(db: &DatabaseConnection, writes: &[&Write]) -> Result<Vec<Outcome>, DbErr> {
     let txn = db.begin_write().await?;
     let mut decided: Vec<Option<Outcome>> = vec![None; writes.len()];
-    for layer in layers(writes) {
+    for mut layer in layers(writes) {
         // One statement (or two) per kind of write in the layer, whatever
         // their number: in the final submit storm saves and submits come
         // interleaved, and taken in arrival order each one went alone.
-        let mut groups: [Vec<usize>; 4] = Default::default();
-        for i in layer {
-            groups[Group::of(writes[i]) as usize].push(i);
-        }
-        for (group, ids) in [Group::Saves, Group::Starts, Group::Submits, Group::Alone]
-            .into_iter()
-            .zip(groups)
-        {
-            if ids.is_empty() {
-                continue;
-            }
+        layer.sort_by_key(|&i| Group::of(writes[i]));
+        for ids in layer.chunk_by(|&a, &b| Group::of(writes[a]) == Group::of(writes[b])) {
             let these: Vec<&Write> = ids.iter().map(|&i| writes[i]).collect();
-            let outcomes = match group {
+            let outcomes = match Group::of(these[0]) {
                 Group::Saves => apply_saves(&txn, &these).await?,
                 Group::Starts => apply_starts(&txn, &these).await?,
                 Group::Submits => apply_submits(&txn, &these).await?,
@@ -276,7 +267,7 @@ async fn apply_all(db: &DatabaseConnection, writes: &[&Write]) -> Result<Vec<Out
                     outcomes
                 }
             };
-            for (i, o) in ids.into_iter().zip(outcomes) {
+            for (&i, o) in ids.iter().zip(outcomes) {
                 decided[i] = Some(o);
             }
         }
@@ -297,7 +288,7 @@ async fn apply_all(db: &DatabaseConnection, writes: &[&Write]) -> Result<Vec<Out
 
 /// How a layer's writes are applied: each kind of batch in one statement
 /// (or two), the rest one by one.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Group {
     Saves,
     Starts,
