@@ -69,12 +69,7 @@ async fn the_board_writes_a_question_with_live_preview_imports_gift_and_approves
         b.screenshot("board-editor").await;
         web::every_control_is_labelled(&b).await;
         web::focus_is_visible(&b).await;
-        b.click("button[name=action][value=save]").await;
-        // The editor's path has the saved question's prefix, and its preview
-        // shows the stem: wait for the editor to go, or the next navigation
-        // races the save's redirect.
-        b.wait_path_away_from(&format!("/banks/{bank}/questions/new"))
-            .await;
+        b.submit("button[name=action][value=save]").await;
         b.wait_path(&format!("/banks/{bank}/questions/")).await;
         b.wait_text(stem).await;
 
@@ -113,9 +108,12 @@ async fn the_board_writes_a_question_with_live_preview_imports_gift_and_approves
             .await
             .expect("the colleague's question is listed");
         let key = link.text().await.unwrap_or_default();
+        let href = link.attr("href").await.ok().flatten().expect("a link");
         link.click()
             .await
             .expect("opening the colleague's question");
+        // The list has a review form too: be on the question's page first.
+        b.wait_path(&href).await;
         b.click(&format!("form[action='/banks/{bank}/review'] button"))
             .await;
         b.wait_text(&vi("banks.confirm_approve")).await;

@@ -115,7 +115,7 @@ async fn personnel_approve_watch_the_board_add_time_release_and_download_the_ran
             sit(w, login, paper, k + 1).await;
         }
         b.goto(&format!("/papers/{paper}/statistics")).await;
-        b.click(&format!("form[action='/papers/{paper}/grade'] button"))
+        b.submit(&format!("form[action='/papers/{paper}/grade'] button"))
             .await;
         b.goto(&format!("/campaigns/{}/results", c.id)).await;
         let ranking = b.wait_text("Phạm Thị Dung").await;

@@ -170,6 +170,29 @@ impl Browser {
             .unwrap_or_else(fail(format!("clicking {css}")));
     }
 
+    /// Clicks a form's button and waits for the page its post leads to.
+    /// Without the wait, a navigation right after races the post's redirect,
+    /// and the redirect can win (a grade button that redirects to its own
+    /// page, an editor at …/new saving to …/{id}): the old document is marked
+    /// and the wait ends when a document without the mark has loaded.
+    pub async fn submit(&self, css: &str) {
+        self.js("window.__meritPosted = true").await;
+        self.click(css).await;
+        let deadline = Instant::now() + PATIENCE;
+        let loaded = "return window.__meritPosted === undefined \
+                      && document.readyState === 'complete'";
+        while self.c.execute(loaded, Vec::new()).await.ok() != Some(Value::Bool(true)) {
+            if Instant::now() > deadline {
+                panic!(
+                    "waited {PATIENCE:?} for the page after clicking {css}, still on {}: {}",
+                    self.path().await,
+                    self.text().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Clicks the button or link whose text contains `label`.
     pub async fn click_labelled(&self, css: &str, label: &str) {
         let all = self.c.find_all(Locator::Css(css)).await.unwrap_or_default();
@@ -293,14 +316,6 @@ impl Browser {
             p.starts_with(prefix)
         })
         .await
-    }
-
-    /// Waits until the page is no longer `path`: after a form post from a
-    /// page whose path already has the prefix the next page will have (an
-    /// editor at …/new saving to …/{id}).
-    pub async fn wait_path_away_from(&self, path: &str) {
-        self.wait_path_until(&format!("to leave {path}"), PATIENCE, |p| p != path)
-            .await
     }
 
     async fn wait_path_until(&self, what: &str, limit: Duration, done: impl Fn(&str) -> bool) {
