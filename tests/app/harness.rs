@@ -19,7 +19,7 @@ use merit::audit::Actor;
 use merit::clock::ManualClock;
 use merit::config::Config;
 use merit::state::AppState;
-use sea_orm::{ConnectOptions, ConnectionTrait};
+use sea_orm::ConnectOptions;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -55,24 +55,13 @@ impl TestApp {
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestApp {
-        let (db, sqlite_file) = match std::env::var("MERIT_TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => {
-                let schema = format!("t_{}", unique());
-                let admin = sea_orm::Database::connect(&url)
-                    .await
-                    .expect("connect to MERIT_TEST_DATABASE_URL");
-                admin
-                    .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-                    .await
-                    .expect("create schema");
-                admin.close().await.ok();
-                let mut opts = ConnectOptions::new(url);
-                opts.max_connections(4)
-                    .sqlx_logging(false)
-                    .set_schema_search_path(schema);
+        let (db, sqlite_file) = match crate::database::postgres() {
+            Some(base) => {
+                let mut opts = ConnectOptions::new(crate::database::fresh_schema(&base).await);
+                opts.max_connections(4).sqlx_logging(false);
                 (merit::db::connect_with(opts).await.expect("connect"), None)
             }
-            _ => {
+            None => {
                 let dir = std::env::temp_dir().join("merit-tests");
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let file = dir.join(format!("{}.db", unique()));

@@ -1,6 +1,8 @@
 //! Integration tests: one binary, a module per feature. Each test gets a fresh
 //! database (SQLite, or PostgreSQL with `MERIT_TEST_DATABASE_URL`).
 
+#[path = "../common/database.rs"]
+mod database;
 mod harness;
 
 mod accounts;

@@ -1,6 +1,7 @@
 //! Browser end-to-end tests (issue #8): each user's journey clicked and typed in
 //! headless Chromium through WebDriver, against a real `merit serve` child process
-//! on a scratch SQLite database. One binary, apart from `tests/app`, so the fast
+//! on a scratch database (SQLite; a PostgreSQL schema when
+//! `MERIT_TEST_DATABASE_URL` is set). One binary, apart from `tests/app`, so the fast
 //! in-process tests do not wait for it.
 //!
 //! Needs `chromium` and `chromium-driver` (Debian packages). Without them each
@@ -14,6 +15,8 @@
 
 mod board;
 mod candidate;
+#[path = "../common/database.rs"]
+mod database;
 mod http;
 mod language;
 mod personnel;

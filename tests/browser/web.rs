@@ -38,7 +38,7 @@ where
     F: FnOnce(Arc<Journey>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some(world) = world::get() else {
+    let Some(world) = world::get().await else {
         return;
     };
     let j = Arc::new(Journey {

@@ -1,7 +1,8 @@
 //! What the journeys run against. One chromedriver is shared by the whole test
 //! binary (started by the first journey, stopped when the binary exits); each
-//! journey gets its own `merit serve --demo` on its own scratch SQLite file and
-//! free port, stopped when the journey ends. A server per journey rather than
+//! journey gets its own `merit serve --demo` on its own scratch database (a
+//! SQLite file, or a PostgreSQL schema in that pass) and free port, stopped
+//! when the journey ends. A server per journey rather than
 //! one shared: the app's SQLite transactions that read before they write fail
 //! with "database is locked" when another client writes at that moment
 //! (SQLITE_BUSY_SNAPSHOT, outside the busy timeout), so journeys running side by
@@ -49,15 +50,7 @@ static DRIVER: OnceLock<Result<Driver, String>> = OnceLock::new();
 /// A fresh world for one journey, or `None` when the browser is not installed
 /// (outside CI). Under CI (`CI` set) a missing browser fails the test: a silent
 /// pass would hide that the browser journeys never ran.
-pub fn get() -> Option<World> {
-    // The journeys always run on their own SQLite file; the PostgreSQL pass of
-    // `.ci/run` (this variable set) would only repeat them.
-    if std::env::var("MERIT_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
-        say(
-            "skipped: the browser journeys run in the SQLite pass (MERIT_TEST_DATABASE_URL is set)",
-        );
-        return None;
-    }
+pub async fn get() -> Option<World> {
     let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
         .into_iter()
         .filter(|p| !Path::new(p).exists())
@@ -79,7 +72,16 @@ pub fn get() -> Option<World> {
         Ok(d) => d,
         Err(e) => panic!("{e}"),
     };
-    match start_server(driver) {
+    // Its own SQLite file, or in the PostgreSQL pass its own schema there.
+    let dir = driver.dir.join(crate::http::unique("journey-"));
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        panic!("cannot create {}: {e}", dir.display());
+    }
+    let url = match crate::database::postgres() {
+        Some(base) => crate::database::fresh_schema(&base).await,
+        None => format!("sqlite://{}?mode=rwc", dir.join("merit.db").display()),
+    };
+    match start_server(dir, &url, driver) {
         Ok(w) => Some(w),
         Err(e) => panic!("{e}"),
     }
@@ -121,9 +123,7 @@ fn start_driver() -> Result<Driver, String> {
     })
 }
 
-fn start_server(driver: &Driver) -> Result<World, String> {
-    let dir = driver.dir.join(crate::http::unique("journey-"));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+fn start_server(dir: PathBuf, url: &str, driver: &Driver) -> Result<World, String> {
     let log = |name: &str| {
         std::fs::File::create(dir.join(name))
             .map(Stdio::from)
@@ -132,11 +132,13 @@ fn start_server(driver: &Driver) -> Result<World, String> {
     let port = free_port()?;
     let server = Command::new(env!("CARGO_BIN_EXE_merit"))
         .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}?mode=rwc", dir.join("merit.db").display()),
-        )
+        .env("DATABASE_URL", url)
         .env("MERIT_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        // Required on PostgreSQL; on SQLite it spares a key file per journey.
+        .env(
+            "MERIT_SECRET_KEY",
+            "browser-journey-signing-key-browser-journey",
+        )
         .env("RUST_LOG", "merit=info,warn")
         .stdin(Stdio::null())
         .stdout(log("server.log")?)
