@@ -1153,6 +1153,47 @@ async fn a_candidate_never_sees_another_candidates_appeal() {
 }
 
 #[tokio::test]
+async fn a_re_marking_still_pending_after_its_due_date_is_flagged_overdue() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = essay_paper(&app).await;
+    second_marks_agree(&app, paper).await;
+    let hr = personnel(&app).await;
+    hr.post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
+    let r = me
+        .post(
+            "/api/appeals",
+            json!({"campaign_id": campaign, "round": "round_2", "section": "written", "reason": "Xin chấm lại"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let appeals = format!("/api/campaigns/{campaign}/appeals");
+    let before = hr.get(&appeals).await.json();
+    let due = before[0]["remark_due_ms"].as_i64().expect("a due date");
+    assert_eq!(before[0]["overdue"], false, "{before}");
+
+    // A month on: the sign-in has long expired, so sign in again each time.
+    use merit::clock::Clock;
+    app.clock.advance_ms(due - app.clock.now_ms());
+    let on_the_day = personnel(&app).await.get(&appeals).await.json();
+    assert_eq!(
+        on_the_day[0]["overdue"], false,
+        "due that day: {on_the_day}"
+    );
+    app.clock.advance_ms(1);
+    let hr = personnel(&app).await;
+    let late = hr.get(&appeals).await.json();
+    assert_eq!(late[0]["overdue"], true, "{late}");
+    assert_eq!(late[0]["status"], "pending", "{late}");
+    let page = hr
+        .get(&format!("/campaigns/{campaign}/appeals"))
+        .await
+        .text();
+    assert!(page.contains("badge bad"), "{page}");
+}
+
+#[tokio::test]
 async fn a_paper_shown_at_once_gives_its_scores_right_after_submission() {
     use merit::exams::entity::paper as paper_entity;
     let app = TestApp::new().await;

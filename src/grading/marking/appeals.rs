@@ -349,6 +349,8 @@ pub struct AppealRow {
     pub decided_ms: Option<i64>,
     /// When re-marking is due: the rule set's days after the window closes.
     pub remark_due_ms: Option<i64>,
+    /// Still being re-marked after `remark_due_ms`.
+    pub overdue: bool,
 }
 
 /// A campaign's appeals, for personnel who manage it (404 otherwise).
@@ -374,11 +376,13 @@ pub async fn of_campaign(
     let due = grades::release_of(&state.db, c.id)
         .await?
         .map(|r| domain::remark_due_ms(&rules.appeal, r.released_ms));
+    let now = state.now_ms();
     let rows = store::appeals_of_campaign(&state.db, c.id)
         .await?
         .into_iter()
         .map(|a| {
             let (full_name, username) = people.get(&a.application_id).cloned().unwrap_or_default();
+            let overdue = domain::remark_overdue(a.status == "decided", due, now);
             AppealRow {
                 id: a.id,
                 application_id: a.application_id,
@@ -392,6 +396,7 @@ pub async fn of_campaign(
                 requested_ms: a.requested_ms,
                 decided_ms: a.decided_ms,
                 remark_due_ms: due,
+                overdue,
             }
         })
         .collect();

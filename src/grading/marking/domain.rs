@@ -233,6 +233,12 @@ pub fn remark_due_ms(rule: &AppealRule, published_ms: i64) -> i64 {
     appeal_closes_ms(rule, published_ms) + i64::from(rule.remark_days) * DAY_MS
 }
 
+/// A re-marking still pending after its due date: the rule set's deadline for
+/// deciding it has passed, which the personnel list shows.
+pub fn remark_overdue(decided: bool, due_ms: Option<i64>, now_ms: i64) -> bool {
+    !decided && due_ms.is_some_and(|due| now_ms > due)
+}
+
 /// What a candidate's appeal of one section needs, as plain facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppealFacts {
@@ -373,6 +379,15 @@ mod tests {
             already_appealed: false,
             marked_answers: 2,
         }
+    }
+
+    #[test]
+    fn a_pending_re_marking_is_overdue_only_after_its_due_date() {
+        let due = remark_due_ms(&rule(), 0);
+        assert!(!remark_overdue(false, Some(due), due), "due that day");
+        assert!(remark_overdue(false, Some(due), due + 1));
+        assert!(!remark_overdue(true, Some(due), due + 1), "decided");
+        assert!(!remark_overdue(false, None, due + 1), "no release, no date");
     }
 
     #[test]
