@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,7 +14,7 @@ use crate::clock::format_local;
 use crate::exams::view::ItemView;
 use crate::state::AppState;
 use crate::web::i18n::Text;
-use crate::web::{AppError, AuthUser, Page, Shell, render};
+use crate::web::{AppError, AuthUser, FormFields, Page, Shell, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,16 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/attempts/{id}/done", get(done))
         .route("/papers/{id}/invigilation", get(board_page))
         .route("/attempts/{id}/extra-time", post(extra_time))
-}
-
-/// Pairs of a urlencoded body; repeated names (checkboxes) stay repeated.
-fn fields(body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
-    serde_urlencoded::from_bytes(body)
-        .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))
-}
-
-fn field<'a>(f: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    f.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 #[derive(Template)]
@@ -220,47 +209,45 @@ async fn item_page(
 }
 
 /// The response the form describes, in display terms; None when left blank.
-fn given_from(
-    kind: &str,
-    f: &[(String, String)],
-    n_options: usize,
-) -> Result<Option<Given>, AppError> {
+fn given_from(kind: &str, f: &FormFields, n_options: usize) -> Result<Option<Given>, AppError> {
     let bad = || AppError::invalid("response", Text::key("attempts.bad_response"));
     let num = |s: &str| s.trim().parse::<usize>().map_err(|_| bad());
     Ok(match kind {
-        "single_choice" => match field(f, "choice") {
+        "single_choice" => match f.get("choice") {
             Some(c) => Some(Given::Choice { index: num(c)? }),
             None => None,
         },
         "multiple_response" => {
             let indices = f
-                .iter()
-                .filter(|(k, _)| k == "choices")
-                .map(|(_, v)| num(v))
+                .values("choices")
+                .map(num)
                 .collect::<Result<Vec<_>, _>>()?;
             (!indices.is_empty()).then_some(Given::Choices { indices })
         }
-        "true_false" => match field(f, "bool") {
+        "true_false" => match f.get("bool") {
             Some("true") => Some(Given::Boolean { value: true }),
             Some("false") => Some(Given::Boolean { value: false }),
             _ => None,
         },
-        "numeric" => match field(f, "text").map(str::trim).filter(|t| !t.is_empty()) {
+        "numeric" => match f.get("text").map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => Some(Given::Number {
                 value: t.replace(',', ".").parse().map_err(|_| bad())?,
             }),
             None => None,
         },
-        "short_answer" => field(f, "text")
+        "short_answer" => f
+            .get("text")
             .filter(|t| !t.trim().is_empty())
             .map(|t| Given::Text { text: t.into() }),
-        "essay" => field(f, "text")
+        "essay" => f
+            .get("text")
             .filter(|t| !t.trim().is_empty())
             .map(|t| Given::Essay { text: t.into() }),
         "ordering" => {
             let mut ranked: Vec<(usize, usize)> = Vec::new();
             for i in 0..n_options {
-                match field(f, &format!("rank_{i}"))
+                match f
+                    .get(&format!("rank_{i}"))
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
                 {
@@ -276,7 +263,7 @@ fn given_from(
         "matching" => {
             let answers = (0..n_options)
                 .map(
-                    |i| match field(f, &format!("match_{i}")).filter(|t| !t.is_empty()) {
+                    |i| match f.get(&format!("match_{i}")).filter(|t| !t.is_empty()) {
                         Some(a) => num(a).map(Some),
                         None => Ok(None),
                     },
@@ -297,9 +284,8 @@ async fn item_post(
     Page(s): Page,
     AuthUser(user): AuthUser,
     Path((id, n)): Path<(i32, i32)>,
-    body: Bytes,
+    f: FormFields,
 ) -> Result<Response, AppError> {
-    let f = fields(&body)?;
     let v = service::view(&state, &user, id).await?;
     let item = item_of(&v, n).ok_or(AppError::NotFound)?;
     let count = item
@@ -307,7 +293,7 @@ async fn item_post(
         .options_html
         .len()
         .max(item.question.prompts_html.len());
-    let seq: i64 = field(&f, "seq").and_then(|x| x.parse().ok()).unwrap_or(1);
+    let seq: i64 = f.get("seq").and_then(|x| x.parse().ok()).unwrap_or(1);
     let outcome = async {
         let given = given_from(&item.question.kind, &f, count)?;
         let had = v.answers.iter().find(|a| a.item == n);
@@ -327,7 +313,7 @@ async fn item_post(
             .await?;
             stale = ack.status == "stale";
         }
-        let flag = field(&f, "flagged").is_some();
+        let flag = f.get("flagged").is_some();
         if flag != had.is_some_and(|a| a.flagged) {
             service::flag(&state, &user, id, n, flag).await?;
         }
@@ -351,7 +337,7 @@ async fn item_post(
         }
         Err(e) => return Err(e),
     }
-    let go = field(&f, "go").unwrap_or("stay");
+    let go = f.get("go").unwrap_or("stay");
     let target = match go {
         "next" => n + 1,
         "prev" => n - 1,
@@ -402,10 +388,9 @@ async fn submit(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
-    body: Bytes,
+    f: FormFields,
 ) -> Result<Response, AppError> {
-    let f = fields(&body)?;
-    let reason = if field(&f, "reason") == Some("deadline") {
+    let reason = if f.get("reason") == Some("deadline") {
         "deadline"
     } else {
         "manual"
@@ -508,14 +493,14 @@ async fn extra_time(
     Page(s): Page,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
-    body: Bytes,
+    f: FormFields,
 ) -> Result<Response, AppError> {
-    let f = fields(&body)?;
     let input = ExtraTime {
-        minutes: field(&f, "minutes")
+        minutes: f
+            .get("minutes")
             .and_then(|m| m.trim().parse().ok())
             .unwrap_or(0),
-        reason: field(&f, "reason").unwrap_or_default().to_owned(),
+        reason: f.get("reason").unwrap_or_default().to_owned(),
     };
     match service::add_time(&state, &user, id, &input).await {
         Ok(a) => Ok(Redirect::to(&format!("/papers/{}/invigilation", a.paper_id)).into_response()),

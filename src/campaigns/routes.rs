@@ -19,7 +19,7 @@ use crate::clock::{format_local, parse_local_input, to_local_input};
 use crate::org_units;
 use crate::state::AppState;
 use crate::web::i18n::Text;
-use crate::web::{AppError, AuthUser, Form, Page, Shell, render};
+use crate::web::{AppError, AuthUser, Form, FormFields, Page, Shell, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -495,31 +495,25 @@ async fn publish(
     Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
 }
 
-#[derive(Deserialize)]
-struct ApplyForm {
-    position_id: i32,
-    #[serde(default)]
-    priority_category: String,
-    #[serde(default)]
-    document_ref: String,
-    /// Checkbox values arrive as repeated `exemption` fields.
-    #[serde(default, rename = "exemption")]
-    exemptions: Vec<String>,
-}
-
+/// The application form; the exemptions are repeated `exemption` checkboxes.
 async fn apply(
     State(state): State<AppState>,
     Page(s): Page,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
-    axum_extra_form: RepeatedForm<ApplyForm>,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    let RepeatedForm(form) = axum_extra_form;
+    let text = |name: &str| Some(form.get(name).unwrap_or_default().to_owned());
     let input = ApplicationInput {
-        position_id: form.position_id,
-        priority_category: Some(form.priority_category),
-        exemptions: form.exemptions,
-        document_ref: Some(form.document_ref),
+        // None chosen: the service answers that the position is not one of
+        // this campaign's.
+        position_id: form
+            .get("position_id")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        priority_category: text("priority_category"),
+        exemptions: form.all("exemption"),
+        document_ref: text("document_ref"),
     };
     match service::apply(&state, &user, id, &input).await {
         Ok(_) => Ok(Redirect::to("/my/applications").into_response()),
@@ -527,46 +521,6 @@ async fn apply(
             let errors = e.into_form_messages(s.tr.0)?;
             show(&state, s, &user, id, errors, vec![]).await
         }
-    }
-}
-
-/// A form whose fields may repeat (`exemption=a&exemption=b`), which
-/// `serde_urlencoded` cannot collect into a `Vec`.
-pub struct RepeatedForm<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S>
-    for RepeatedForm<T>
-{
-    type Rejection = AppError;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|_| AppError::bad_request(Text::key("error.too_large")))?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
-        let mut map = serde_json::Map::new();
-        for (k, v) in pairs {
-            if k == "csrf" {
-                continue;
-            }
-            match map.get_mut(&k) {
-                Some(serde_json::Value::Array(a)) => a.push(v.into()),
-                _ if k == "exemption" => {
-                    map.insert(k, serde_json::Value::Array(vec![v.into()]));
-                }
-                _ => {
-                    let value = v
-                        .parse::<i64>()
-                        .map(serde_json::Value::from)
-                        .unwrap_or(serde_json::Value::from(v));
-                    map.insert(k, value);
-                }
-            }
-        }
-        serde_json::from_value(serde_json::Value::Object(map))
-            .map(RepeatedForm)
-            .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))
     }
 }
 
@@ -841,22 +795,16 @@ async fn confirm_hires(
     Page(s): Page,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
-    body: axum::body::Bytes,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
-    let hire_date = pairs
-        .iter()
-        .find(|(k, _)| k == "hire_date")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let winners = pairs
-        .iter()
-        .filter_map(|(k, v)| {
-            let application_id = k.strip_prefix("gender_")?.parse().ok()?;
-            (!v.is_empty()).then(|| super::hires::Winner {
-                application_id,
-                gender: v.clone(),
+    let hire_date = form.get("hire_date").unwrap_or_default().to_owned();
+    let winners = form
+        .with_prefix("gender_")
+        .filter(|(_, gender)| !gender.is_empty())
+        .filter_map(|(application, gender)| {
+            Some(super::hires::Winner {
+                application_id: application.parse().ok()?,
+                gender: gender.to_owned(),
             })
         })
         .collect();
@@ -882,20 +830,13 @@ async fn admit_staff(
     Page(s): Page,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
-    body: axum::body::Bytes,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
-    let position_id = pairs
-        .iter()
-        .find(|(k, _)| k == "position_id")
-        .and_then(|(_, v)| v.parse().ok())
+    let position_id = form
+        .get("position_id")
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let staff_ids = pairs
-        .iter()
-        .filter(|(k, _)| k == "staff")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+    let staff_ids = form.all("staff");
     let admission = super::promotions::Admission {
         position_id,
         staff_ids,
@@ -915,20 +856,10 @@ async fn confirm_promotions(
     Page(s): Page,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
-    body: axum::body::Bytes,
+    form: FormFields,
 ) -> Result<Response, AppError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
-    let effective_date = pairs
-        .iter()
-        .find(|(k, _)| k == "effective_date")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let application_ids = pairs
-        .iter()
-        .filter(|(k, _)| k == "application")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+    let effective_date = form.get("effective_date").unwrap_or_default().to_owned();
+    let application_ids = form.all("application");
     let confirmation = super::promotions::PromotionConfirmation {
         application_ids,
         effective_date,

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,8 +19,7 @@ use crate::accounts::domain::Role;
 use crate::banks::model::Kind;
 use crate::clock::{format_local, parse_local_input, to_local_input};
 use crate::state::AppState;
-use crate::web::i18n::Text;
-use crate::web::{AppError, AuthUser, CurrentUser, Form, Page, Shell, render};
+use crate::web::{AppError, AuthUser, CurrentUser, Form, FormFields, Page, Shell, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -331,10 +329,8 @@ async fn save(
     Page(s): Page,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
-    body: Bytes,
+    FormFields(mut pairs): FormFields,
 ) -> Result<Response, AppError> {
-    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| AppError::bad_request(Text::key("error.bad_form").with("detail", e)))?;
     pairs.push(("offset".into(), state.config.utc_offset_minutes.to_string()));
     let edit = match parse_editor(&pairs) {
         Ok((edit, _)) => edit,

@@ -670,6 +670,58 @@ async fn not_yet_admitted(app: &TestApp, rows: &[Value], campaign: i64) -> i64 {
 }
 
 #[tokio::test]
+async fn the_admission_form_admits_every_ticked_member_of_staff_in_one_post() {
+    let app = TestApp::new().await;
+    let (id, hr) = demo_promotion(&app).await;
+    let (rows, position) = eligible_and_position(&hr, id).await;
+    let links = merit::campaigns::store::staff_links(&app.state.db, id as i32)
+        .await
+        .unwrap();
+    let ticked: Vec<String> = rows
+        .iter()
+        .filter(|r| r["eligible"] == true)
+        .map(|r| r["staff_id"].as_i64().unwrap())
+        .filter(|s| !links.iter().any(|l| i64::from(l.staff_id) == *s))
+        .take(2)
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(ticked.len(), 2, "two eligible not yet admitted: {rows:?}");
+    let mut b = app.browser();
+    let r = b
+        .sign_in("demo.personnel", merit::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let path = format!("/campaigns/{id}/admissions");
+
+    // No position chosen: the form comes back saying so, and nobody is admitted.
+    let r = b.post(&path, &[("staff", ticked[0].as_str())]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let bad_position = "Chọn một vị trí của kỳ tuyển dụng này.";
+    assert!(r.text().contains(bad_position), "{}", r.text());
+    let unchanged = merit::campaigns::store::staff_links(&app.state.db, id as i32)
+        .await
+        .unwrap();
+    assert_eq!(unchanged.len(), links.len());
+
+    let position = position.to_string();
+    let form = [
+        ("staff", ticked[0].as_str()),
+        ("staff", ticked[1].as_str()),
+        ("position_id", position.as_str()),
+    ];
+    let r = b.post(&path, &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let page = r.text();
+    for staff in &ticked {
+        assert!(page.contains(&format!("staff-{staff}")), "{staff}: {page}");
+    }
+    let after = merit::campaigns::store::staff_links(&app.state.db, id as i32)
+        .await
+        .unwrap();
+    assert_eq!(after.len(), links.len() + 2);
+}
+
+#[tokio::test]
 async fn eligible_staff_are_admitted_with_a_linked_application_and_the_excluded_are_told_why() {
     let app = TestApp::new().await;
     let (id, hr) = demo_promotion(&app).await;

@@ -135,6 +135,44 @@ async fn released_winners_become_staff_records_in_their_job_position() {
         .post(&format!("/api/campaigns/{campaign}/hires"), json!({"winners": [{"application_id": other, "gender": "female"}], "hire_date": "2026-11-25"}))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The page's form: a gender per winner, left empty for one not hired now.
+    let mut b = app.browser();
+    b.sign_in("demo.personnel", DEMO_PASSWORD).await;
+    let (hire_winner, hire_other) = (format!("gender_{winner}"), format!("gender_{other}"));
+    let path = format!("/campaigns/{campaign}/hires");
+    let r = b
+        .post(
+            &path,
+            &[
+                (hire_winner.as_str(), ""),
+                (hire_other.as_str(), "female"),
+                ("hire_date", "2026-11-25"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text();
+    assert!(
+        page.contains(&format!("Hồ sơ {other} không thuộc danh sách trúng tuyển")),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("Hồ sơ {winner}")),
+        "left empty: {page}"
+    );
+    let r = b
+        .post(
+            &path,
+            &[(hire_winner.as_str(), "male"), ("hire_date", "2026-11-25")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .contains(&format!("Hồ sơ {winner}: người này đã có hồ sơ cán bộ")),
+        "{}",
+        r.text()
+    );
     let other_unit = app.api_login("demo.personnel.ha", DEMO_PASSWORD).await;
     let r = other_unit
         .post(
@@ -353,6 +391,39 @@ async fn a_promotion_winner_gets_one_promotion_event_at_the_scale_step() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The page's form, ticked boxes and a date: the same answers.
+    let mut b = app.browser();
+    b.sign_in("demo.personnel", DEMO_PASSWORD).await;
+    let form_path = format!("/campaigns/{campaign}/promotions");
+    let (winner, not_selected) = (winner.to_string(), links[1].application_id.to_string());
+    let r = b
+        .post(
+            &form_path,
+            &[
+                ("application", winner.as_str()),
+                ("effective_date", "2026-12-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(
+        r.location(),
+        Some(format!("/campaigns/{campaign}").as_str())
+    );
+    let r = b
+        .post(
+            &form_path,
+            &[
+                ("application", not_selected.as_str()),
+                ("effective_date", "2026-12-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let still = merit::staff::store::events(&app.state.db, before.id)
+        .await
+        .unwrap();
+    assert_eq!(still.len(), events.len(), "no second promotion event");
     let other_unit = app.api_login("demo.personnel.ha", DEMO_PASSWORD).await;
     let r = other_unit
         .post(
