@@ -113,6 +113,14 @@ pub async fn find_by_national_id(
         .await
 }
 
+/// These accounts, in no order; ids with no account are left out.
+pub async fn find_users(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
 pub async fn find_user(db: &impl ConnectionTrait, id: i32) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find_by_id(id).one(db).await
 }
@@ -178,18 +186,34 @@ pub struct UserFilter {
 
 pub const PAGE_SIZE: u64 = 50;
 
+/// The accounts a search box finds: `text` in the username, full name or
+/// email (usernames and emails are stored in lower case).
+fn matching(text: &str) -> Condition {
+    Condition::any()
+        .add(user::Column::Username.contains(text.to_lowercase()))
+        .add(user::Column::FullName.contains(text))
+        .add(user::Column::Email.contains(text.to_lowercase()))
+}
+
+/// The ids of the accounts a search for `text` finds, for lists of other
+/// things (applications, attempts) searched by their person.
+pub async fn ids_matching(db: &impl ConnectionTrait, text: &str) -> Result<Vec<i32>, DbErr> {
+    user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(matching(text))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 pub async fn list_users(
     db: &impl ConnectionTrait,
     filter: &UserFilter,
 ) -> Result<(Vec<user::Model>, u64), DbErr> {
     let mut q = user::Entity::find();
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        q = q.filter(
-            Condition::any()
-                .add(user::Column::Username.contains(text.to_lowercase()))
-                .add(user::Column::FullName.contains(text))
-                .add(user::Column::Email.contains(text.to_lowercase())),
-        );
+        q = q.filter(matching(text));
     }
     if let Some(role) = filter.role.as_deref().and_then(Role::parse) {
         q = q.filter(user::Column::Role.eq(role.as_str()));

@@ -10,9 +10,11 @@ use utoipa::ToSchema;
 
 use super::domain;
 use super::entity::attempt;
-use super::service::{self, AttemptView, Board, ExtraTime, OpenPaper, SaveAck, SaveInput};
+use super::service::{
+    self, AttemptView, Board, BoardFilter, ExtraTime, OpenPaper, SaveAck, SaveInput,
+};
 use crate::state::AppState;
-use crate::web::{AppError, AuthUser, Json};
+use crate::web::{AppError, AuthUser, Json, Query};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -180,14 +182,17 @@ pub async fn submit(
     Ok(axum::Json(AttemptSummary::of(&a, state.now_ms())))
 }
 
-#[utoipa::path(get, path = "/api/papers/{id}/invigilation", tag = "attempts", params(("id" = i32, Path)),
-    responses((status = 200, body = Board), (status = 403), (status = 404)))]
+#[utoipa::path(get, path = "/api/papers/{id}/invigilation", tag = "attempts", params(("id" = i32, Path), BoardFilter),
+    responses((status = 200, body = Board), (status = 400), (status = 403), (status = 404)))]
 pub async fn board(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
+    Query(filter): Query<BoardFilter>,
 ) -> Result<axum::Json<Board>, AppError> {
-    Ok(axum::Json(service::board(&state, &user, id).await?))
+    Ok(axum::Json(
+        service::board(&state, &user, id, &filter).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/attempts/{id}/extra-time", tag = "attempts", params(("id" = i32, Path)), request_body = ExtraTime,

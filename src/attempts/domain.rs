@@ -34,6 +34,61 @@ pub fn accepts(now_ms: Millis, deadline_ms: Millis, grace_ms: i64) -> bool {
     now_ms <= deadline_ms.saturating_add(grace_ms.max(0))
 }
 
+/// An open attempt with no save for this long is "quiet" on the invigilation
+/// board: the page saves every answer as it is given, so minutes of silence
+/// mean a dropped connection, a frozen computer, or someone who needs a look.
+pub const QUIET_AFTER_MS: i64 = 5 * 60_000;
+
+/// Which attempts the invigilation board lists.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Deserialize,
+    serde::Serialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum BoardShow {
+    #[default]
+    All,
+    /// Still in progress.
+    Writing,
+    /// In progress with no save for [`QUIET_AFTER_MS`].
+    Quiet,
+    Submitted,
+}
+
+impl BoardShow {
+    pub const ALL: [BoardShow; 4] = [
+        BoardShow::All,
+        BoardShow::Writing,
+        BoardShow::Quiet,
+        BoardShow::Submitted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BoardShow::All => "all",
+            BoardShow::Writing => "writing",
+            BoardShow::Quiet => "quiet",
+            BoardShow::Submitted => "submitted",
+        }
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            BoardShow::All => "common.all",
+            BoardShow::Writing => "exam.show_writing",
+            BoardShow::Quiet => "exam.show_quiet",
+            BoardShow::Submitted => "exam.show_submitted",
+        }
+    }
+}
+
 /// Whole seconds left before the deadline, never negative.
 pub fn remaining_seconds(now_ms: Millis, deadline_ms: Millis) -> i64 {
     ((deadline_ms - now_ms).max(0) + 999) / 1000

@@ -8,13 +8,14 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::service::{self, AttemptView, Board, ExtraTime, OpenPaper, SaveInput};
+use super::domain::BoardShow;
+use super::service::{self, AttemptView, Board, BoardFilter, ExtraTime, OpenPaper, SaveInput};
 use crate::banks::scoring::Response as Given;
 use crate::clock::format_local;
 use crate::exams::view::ItemView;
 use crate::state::AppState;
 use crate::web::i18n::Text;
-use crate::web::{AppError, AuthUser, FormFields, Page, Shell, render};
+use crate::web::{AppError, AuthUser, FormFields, Page, Query, Shell, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -466,6 +467,18 @@ impl BoardPage {
         };
         format!("{state} ({why})")
     }
+    /// This board's query for another page, the filter kept.
+    fn query_for(&self, page: u64) -> String {
+        serde_urlencoded::to_string([
+            ("show", self.b.filter.show.as_str()),
+            ("q", self.b.filter.q.as_deref().unwrap_or_default()),
+            ("page", &page.to_string()),
+        ])
+        .unwrap_or_default()
+    }
+    fn shows(&self) -> [BoardShow; 4] {
+        BoardShow::ALL
+    }
     /// `20:05`, not `20:5`.
     fn clock(&self, seconds: &i64) -> String {
         format!("{}:{:02}", seconds / 60, seconds % 60)
@@ -477,8 +490,9 @@ async fn board_page(
     Page(s): Page,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
+    Query(filter): Query<BoardFilter>,
 ) -> Result<Response, AppError> {
-    let b = service::board(&state, &user, id).await?;
+    let b = service::board(&state, &user, id, &filter).await?;
     Ok(render(BoardPage {
         s,
         b,
@@ -508,7 +522,7 @@ async fn extra_time(
             let a = super::store::find_attempt(&state.db, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let b = service::board(&state, &user, a.paper_id).await?;
+            let b = service::board(&state, &user, a.paper_id, &BoardFilter::default()).await?;
             let error = Some(e.messages(s.tr.0).join(" "));
             Ok(render(BoardPage {
                 s,

@@ -697,15 +697,38 @@ pub struct BoardRow {
     pub submit_reason: Option<String>,
 }
 
+/// One page of the board, with the paper's totals.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Board {
     pub paper_id: i32,
     pub title: String,
-    pub approved: usize,
-    pub started: usize,
-    pub submitted: usize,
+    pub approved: u64,
+    pub started: u64,
+    pub submitted: u64,
+    pub filter: BoardFilter,
+    /// Attempts the filter finds, over all pages.
+    pub matching: u64,
+    pub page: u64,
+    pub pages: u64,
     pub rows: Vec<BoardRow>,
 }
+
+/// What the invigilator asked to see: `?show=quiet&q=nguyen&page=2`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BoardFilter {
+    #[serde(default)]
+    pub show: domain::BoardShow,
+    /// Part of a candidate's name, username or email.
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub page: Option<u64>,
+}
+
+/// Rows per page of the board: a room's worth, small enough to reload every
+/// few seconds on a paper of ten thousand.
+pub const BOARD_PAGE_SIZE: u64 = 100;
 
 /// Personnel of the owning unit (and administrators) on invigilation duty.
 async fn invigilated_paper(
@@ -718,45 +741,63 @@ async fn invigilated_paper(
     Ok(p)
 }
 
-pub async fn board(state: &AppState, user: &CurrentUser, paper_id: i32) -> Result<Board, AppError> {
+/// One page of a paper's invigilation board. Everything is counted by the
+/// database and only the page's rows are read: invigilators reload the board
+/// every few seconds while ten thousand candidates save.
+pub async fn board(
+    state: &AppState,
+    user: &CurrentUser,
+    paper_id: i32,
+    filter: &BoardFilter,
+) -> Result<Board, AppError> {
     let p = invigilated_paper(state, user, paper_id).await?;
     let now = state.now_ms();
-    let attempts = store::attempts_of_paper(&state.db, p.id).await?;
-    let mut answered: HashMap<i32, i32> = HashMap::new();
-    for row in store::answers_of_paper(&state.db, p.id).await? {
-        if row.response.is_some() {
-            *answered.entry(row.attempt_id).or_default() += 1;
-        }
-    }
-    let (apps, _) = campaigns::store::list_applications(
+    let approved = campaigns::store::count_applications(
         &state.db,
         p.campaign_id,
-        &campaigns::store::ApplicationFilter {
-            status: Some("approved".into()),
-            ..Default::default()
-        },
-        false,
+        campaigns::domain::ApplicationStatus::Approved,
     )
     .await?;
-    let names: HashMap<i32, (String, String)> = apps
-        .iter()
-        .map(|r| {
-            (
-                r.application.candidate_id,
-                (r.candidate.full_name.clone(), r.candidate.username.clone()),
-            )
-        })
+    let (open, submitted) = store::attempt_counts(&state.db, p.id).await?;
+    let search = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let candidates = match search {
+        Some(text) => Some(crate::accounts::store::ids_matching(&state.db, text).await?),
+        None => None,
+    };
+    let page = filter.page.unwrap_or(1).max(1);
+    let (attempts, matching) = store::board_attempts(
+        &state.db,
+        p.id,
+        &store::BoardQuery {
+            show: filter.show,
+            candidates,
+            page,
+            page_size: BOARD_PAGE_SIZE,
+            now_ms: now,
+        },
+    )
+    .await?;
+    let ids: Vec<i32> = attempts.iter().map(|a| a.id).collect();
+    let answered = store::answered_counts(&state.db, &ids).await?;
+    let people: HashMap<i32, crate::accounts::entity::user::Model> =
+        crate::accounts::store::find_users(
+            &state.db,
+            &attempts.iter().map(|a| a.candidate_id).collect::<Vec<_>>(),
+        )
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
         .collect();
     let rows = attempts
         .iter()
         .map(|a| {
             let open = a.status == IN_PROGRESS;
-            let (full_name, username) = names.get(&a.candidate_id).cloned().unwrap_or_default();
+            let person = people.get(&a.candidate_id);
             BoardRow {
                 attempt_id: a.id,
                 candidate_id: a.candidate_id,
-                full_name,
-                username,
+                full_name: person.map(|u| u.full_name.clone()).unwrap_or_default(),
+                username: person.map(|u| u.username.clone()).unwrap_or_default(),
                 status: a.status.clone(),
                 answered: answered.get(&a.id).copied().unwrap_or(0),
                 item_count: a.item_count,
@@ -777,9 +818,17 @@ pub async fn board(state: &AppState, user: &CurrentUser, paper_id: i32) -> Resul
     Ok(Board {
         paper_id: p.id,
         title: p.title,
-        approved: apps.len(),
-        started: attempts.len(),
-        submitted: attempts.iter().filter(|a| a.status != IN_PROGRESS).count(),
+        approved,
+        started: open + submitted,
+        submitted,
+        filter: BoardFilter {
+            show: filter.show,
+            q: search.map(str::to_owned),
+            page: Some(page),
+        },
+        matching,
+        page,
+        pages: matching.div_ceil(BOARD_PAGE_SIZE).max(1),
         rows,
     })
 }

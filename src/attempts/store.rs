@@ -6,13 +6,15 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, IntoIden, JoinType, LockType, OnConflict, Query, TableRef, ValueTuple,
+    Alias, Expr, ExprTrait, Func, IntoIden, JoinType, LockType, OnConflict, Query, TableRef,
+    ValueTuple,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, QueryFilter,
-    QueryOrder,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::domain::{BoardShow, QUIET_AFTER_MS};
 use super::entity::{answer, attempt};
 
 pub const IN_PROGRESS: &str = "in_progress";
@@ -261,6 +263,93 @@ pub async fn attempts_of_paper(
         .order_by_asc(attempt::Column::Id)
         .all(db)
         .await
+}
+
+/// How many of a paper's attempts are in progress and how many submitted.
+pub async fn attempt_counts(db: &impl ConnectionTrait, paper_id: i32) -> Result<(u64, u64), DbErr> {
+    let by_status: Vec<(String, i64)> = attempt::Entity::find()
+        .select_only()
+        .column(attempt::Column::Status)
+        .column_as(attempt::Column::Id.count(), "n")
+        .filter(attempt::Column::PaperId.eq(paper_id))
+        .group_by(attempt::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let count = |open: bool| {
+        by_status
+            .iter()
+            .filter(|(status, _)| (status == IN_PROGRESS) == open)
+            .map(|(_, n)| *n as u64)
+            .sum()
+    };
+    Ok((count(true), count(false)))
+}
+
+/// One page of the invigilation board.
+pub struct BoardQuery {
+    pub show: BoardShow,
+    /// Only these candidates (a name search); `None` for everyone.
+    pub candidates: Option<Vec<i32>>,
+    pub page: u64,
+    pub page_size: u64,
+    pub now_ms: i64,
+}
+
+/// The attempts of a paper that `q` shows, in start order, one page of them,
+/// and how many there are in all.
+pub async fn board_attempts(
+    db: &impl ConnectionTrait,
+    paper_id: i32,
+    q: &BoardQuery,
+) -> Result<(Vec<attempt::Model>, u64), DbErr> {
+    let open = attempt::Column::Status.eq(IN_PROGRESS);
+    let mut find = attempt::Entity::find().filter(attempt::Column::PaperId.eq(paper_id));
+    find = match q.show {
+        BoardShow::All => find,
+        BoardShow::Writing => find.filter(open),
+        BoardShow::Quiet => find.filter(open).filter(
+            Expr::expr(Func::coalesce([
+                Expr::col(attempt::Column::LastSaveMs),
+                Expr::col(attempt::Column::StartedMs),
+            ]))
+            .lte(q.now_ms - QUIET_AFTER_MS),
+        ),
+        BoardShow::Submitted => find.filter(attempt::Column::Status.ne(IN_PROGRESS)),
+    };
+    if let Some(ids) = &q.candidates {
+        find = find.filter(attempt::Column::CandidateId.is_in(ids.iter().copied()));
+    }
+    let total = find.clone().count(db).await?;
+    let rows = find
+        .order_by_asc(attempt::Column::Id)
+        .offset((Ord::max(q.page, 1) - 1) * q.page_size)
+        .limit(q.page_size)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Answered items per attempt (an answer cleared back to blank does not
+/// count), counted by the database.
+pub async fn answered_counts(
+    db: &impl ConnectionTrait,
+    attempt_ids: &[i32],
+) -> Result<HashMap<i32, i32>, DbErr> {
+    let rows: Vec<(i32, i64)> = answer::Entity::find()
+        .select_only()
+        .column(answer::Column::AttemptId)
+        .column_as(answer::Column::Item.count(), "n")
+        .filter(answer::Column::AttemptId.is_in(attempt_ids.iter().copied()))
+        .filter(answer::Column::Response.is_not_null())
+        .group_by(answer::Column::AttemptId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, i32::try_from(n).unwrap_or(i32::MAX)))
+        .collect())
 }
 
 pub async fn answers_of(

@@ -2,7 +2,7 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
@@ -234,6 +234,19 @@ pub struct ApplicationRow {
     pub candidate: user::Model,
 }
 
+/// How many of a campaign's applications have this status.
+pub async fn count_applications(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    status: ApplicationStatus,
+) -> Result<u64, DbErr> {
+    application::Entity::find()
+        .filter(application::Column::CampaignId.eq(campaign_id))
+        .filter(application::Column::Status.eq(status.as_str()))
+        .count(db)
+        .await
+}
+
 pub async fn list_applications(
     db: &impl ConnectionTrait,
     campaign_id: i32,
@@ -248,17 +261,7 @@ pub async fn list_applications(
         q = q.filter(application::Column::PositionId.eq(p));
     }
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let ids: Vec<i32> = user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .filter(
-                Condition::any()
-                    .add(user::Column::FullName.contains(text))
-                    .add(user::Column::Email.contains(text.to_lowercase())),
-            )
-            .into_tuple()
-            .all(db)
-            .await?;
+        let ids = crate::accounts::store::ids_matching(db, text).await?;
         q = q.filter(application::Column::CandidateId.is_in(ids));
     }
     let total = q.clone().count(db).await?;

@@ -39,6 +39,10 @@ pub struct LoadtestArgs {
     /// The server's process id, for its peak RSS (default: found by the URL's port).
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// Personnel watching the paper's invigilation board, each reloading it
+    /// every 5 seconds as the page does, for the whole run.
+    #[arg(long, default_value_t = 0)]
+    pub invigilators: usize,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -271,6 +275,51 @@ async fn candidate(
     t
 }
 
+/// How often the invigilation page reloads its board (merit.js).
+const BOARD_REFRESH: Duration = Duration::from_secs(5);
+
+/// One invigilator: the board of `paper` every [`BOARD_REFRESH`] until `done`.
+async fn invigilator(
+    http: Http,
+    base: String,
+    token: String,
+    paper: i32,
+    n: usize,
+    done: tokio::sync::watch::Receiver<bool>,
+) -> Tally {
+    let mut t = Tally::default();
+    let mut done = done;
+    // Invigilators do not reload in step.
+    let offset = (n as u64 * 1733) % BOARD_REFRESH.as_millis() as u64;
+    tokio::time::sleep(Duration::from_millis(offset)).await;
+    while !*done.borrow() {
+        let s = Instant::now();
+        let r = call(
+            &http,
+            &base,
+            Method::GET,
+            &format!("/api/papers/{paper}/invigilation"),
+            Some(&token),
+            None,
+        )
+        .await;
+        t.latencies
+            .entry("board")
+            .or_default()
+            .push(s.elapsed().as_micros() as u64);
+        match r {
+            Ok((status, _)) if status < 400 => {}
+            Ok((status, _)) => {
+                t.errors += 1;
+                t.errors_5xx += u64::from(status >= 500);
+            }
+            Err(_) => t.errors += 1,
+        }
+        let _ = tokio::time::timeout(BOARD_REFRESH, done.changed()).await;
+    }
+    t
+}
+
 pub async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
     let base = args.url.trim_end_matches('/').to_owned();
     let password = std::env::var("MERIT_ADMIN_PASSWORD")
@@ -342,8 +391,25 @@ pub async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
             ))
         })
         .collect();
+    let (finished, watching) = tokio::sync::watch::channel(false);
+    let invigilators: Vec<_> = (0..args.invigilators)
+        .map(|n| {
+            tokio::spawn(invigilator(
+                http.clone(),
+                base.clone(),
+                admin.clone(),
+                fixture.paper_id,
+                n,
+                watching.clone(),
+            ))
+        })
+        .collect();
     let mut total = Tally::default();
     for t in tasks {
+        total.merge(t.await?);
+    }
+    let _ = finished.send(true);
+    for t in invigilators {
         total.merge(t.await?);
     }
     let wall = t0.elapsed().as_secs_f64();
@@ -426,6 +492,12 @@ pub async fn run(args: LoadtestArgs) -> anyhow::Result<()> {
     out.insert("submits".into(), json!(submit.0));
     out.insert("submit_p50_ms".into(), json!(submit.1));
     out.insert("submit_p99_ms".into(), json!(submit.3));
+    if args.invigilators > 0 {
+        let board = lat("board");
+        out.insert("boards".into(), json!(board.0));
+        out.insert("board_p50_ms".into(), json!(board.1));
+        out.insert("board_p99_ms".into(), json!(board.3));
+    }
     out.insert("acked_saves".into(), json!(total.acked.len()));
     out.insert("lost_acks".into(), json!(lost));
     out.insert("errors".into(), json!(total.errors));

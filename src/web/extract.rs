@@ -1,8 +1,10 @@
-//! `Json` and `Form` that answer malformed input with merit's error shape and
+//! `Json`, `Form` and `Query` that answer malformed input with merit's error shape and
 //! a message that says what is wrong, instead of axum's plain-text rejections.
 
+use axum::extract::FromRequestParts;
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{FromRequest, Request};
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::AppError;
@@ -10,6 +12,7 @@ use super::i18n::Text;
 
 pub struct Json<T>(pub T);
 pub struct Form<T>(pub T);
+pub struct Query<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = AppError;
@@ -40,6 +43,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
                 Text::key("error.bad_form").with("detail", e.body_text()),
             )),
         }
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Query(v))
+            .map_err(|e| {
+                AppError::bad_request(Text::key("error.bad_query").with("detail", e.body_text()))
+            })
     }
 }
 

@@ -14,5 +14,5 @@ pub mod page;
 pub use auth::{AuthUser, CurrentUser, MaybeUser};
 pub use client_addr::ClientAddr;
 pub use error::{AppError, AppResult};
-pub use extract::{Form, FormFields, Json};
+pub use extract::{Form, FormFields, Json, Query};
 pub use page::{Page, Shell, render};

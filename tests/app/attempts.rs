@@ -842,3 +842,139 @@ async fn the_last_save_is_recorded_to_within_five_seconds() {
         ]
     );
 }
+
+/// The board as personnel see it through the API, and its rows' attempt ids.
+async fn board_of(app: &TestApp, paper: i64, query: &str) -> (Value, Vec<i64>) {
+    let path = format!("/api/papers/{paper}/invigilation{query}");
+    let hr = app.api_login("demo.personnel", DEMO_PASSWORD).await;
+    let r = hr.get(&path).await;
+    assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text());
+    let b = r.json();
+    let rows = b["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["attempt_id"].as_i64().unwrap())
+        .collect();
+    (b, rows)
+}
+
+#[tokio::test]
+async fn the_invigilation_board_filters_searches_and_pages_what_the_database_counts() {
+    let app = TestApp::new().await;
+    let (paper, _) = exam_day(&app).await;
+    let logins = [
+        "demo.candidate",
+        "thisinh01@example.vn",
+        "thisinh02@example.vn",
+        "thisinh03@example.vn",
+        "thisinh04@example.vn",
+    ];
+    let mut ids = Vec::new();
+    for login in logins {
+        let me = app.api_login(login, DEMO_PASSWORD).await;
+        ids.push(start(&me, paper).await["id"].as_i64().unwrap());
+    }
+    // A minute in, the first two save; the last submits.
+    app.clock.advance_ms(60_000);
+    for (n, login) in logins.iter().enumerate().take(2) {
+        let me = app.api_login(login, DEMO_PASSWORD).await;
+        assert_eq!(save(&me, ids[n], 1, 1, 0).await.0, StatusCode::OK);
+    }
+    let last = app.api_login(logins[4], DEMO_PASSWORD).await;
+    let r = last
+        .post(&format!("/api/attempts/{}/submit", ids[4]), json!({}))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+
+    let (all, rows) = board_of(&app, paper, "").await;
+    assert_eq!(
+        (all["started"].as_u64(), all["submitted"].as_u64()),
+        (Some(5), Some(1))
+    );
+    assert_eq!(all["matching"], 5);
+    assert_eq!(rows, ids, "in start order");
+    let first = all["rows"][0].clone();
+    assert_eq!(first["answered"], 1, "{first}");
+    assert_eq!(all["rows"][2]["answered"], 0);
+    assert_eq!(board_of(&app, paper, "?show=submitted").await.1, [ids[4]]);
+    assert_eq!(board_of(&app, paper, "?show=writing").await.1, ids[..4]);
+    assert_eq!(board_of(&app, paper, "?q=thisinh02").await.1, [ids[2]]);
+    assert_eq!(
+        board_of(&app, paper, "?show=writing&q=thisinh04").await.1,
+        Vec::<i64>::new()
+    );
+
+    // Five minutes after the start, those who never saved go quiet; those who
+    // saved a minute in follow a minute later.
+    app.clock.advance_ms(4 * 60_000 - 1);
+    assert_eq!(
+        board_of(&app, paper, "?show=quiet").await.1,
+        Vec::<i64>::new(),
+        "not yet"
+    );
+    app.clock.advance_ms(1);
+    assert_eq!(
+        board_of(&app, paper, "?show=quiet").await.1,
+        [ids[2], ids[3]]
+    );
+    app.clock.advance_ms(60_000);
+    assert_eq!(board_of(&app, paper, "?show=quiet").await.1, ids[..4]);
+
+    // Past the last page: no rows, the totals still there.
+    let (beyond, rows) = board_of(&app, paper, "?page=2").await;
+    assert!(rows.is_empty());
+    assert_eq!(
+        (beyond["page"].as_u64(), beyond["pages"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(beyond["matching"], 5);
+    // Pages of two, straight from the store: the third and fourth to start.
+    use merit::clock::Clock;
+    let (page, total) = merit::attempts::store::board_attempts(
+        &app.state.db,
+        paper as i32,
+        &merit::attempts::store::BoardQuery {
+            show: merit::attempts::domain::BoardShow::All,
+            candidates: None,
+            page: 2,
+            page_size: 2,
+            now_ms: app.clock.now_ms(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(total, 5);
+    let page: Vec<i64> = page.iter().map(|a| i64::from(a.id)).collect();
+    assert_eq!(page, ids[2..4]);
+
+    let hr = app.api_login("demo.personnel", DEMO_PASSWORD).await;
+    let r = hr
+        .get(&format!("/api/papers/{paper}/invigilation?show=everyone"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text().contains("show"),
+        "names the parameter: {}",
+        r.text()
+    );
+
+    // The page: the filter kept in the form, only the quiet shown.
+    let mut b = app.browser();
+    b.sign_in("demo.personnel", DEMO_PASSWORD).await;
+    let page = b
+        .get(&format!(
+            "/papers/{paper}/invigilation?show=quiet&q=thisinh0"
+        ))
+        .await
+        .text();
+    assert!(
+        page.contains(r#"<option value="quiet" selected>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"value="thisinh0""#), "{page}");
+    for (n, id) in ids.iter().enumerate() {
+        let listed = page.contains(&format!(r#"data-attempt="{id}""#));
+        assert_eq!(listed, (1..4).contains(&n), "attempt {n}: {page}");
+    }
+}

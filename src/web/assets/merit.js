@@ -11,7 +11,8 @@ document.addEventListener("submit", function (event) {
 
 // The invigilation board refreshes itself every few seconds: the rows' figures
 // are replaced from a fresh copy of the page, new candidates' rows appended,
-// and the extra-time forms left alone so nothing being typed is lost.
+// rows the filter no longer shows removed, and the extra-time forms left
+// alone so nothing being typed is lost (a row being typed in stays).
 (function () {
   var board = document.getElementById("board");
   if (!board) return;
@@ -23,6 +24,17 @@ document.addEventListener("submit", function (event) {
         var counts = fresh.getElementById("board-counts");
         if (counts) document.getElementById("board-counts").innerHTML = counts.innerHTML;
         var tbody = board.querySelector("tbody");
+        var shown = {};
+        fresh.querySelectorAll("#board tbody tr").forEach(function (row) {
+          shown[row.dataset.attempt] = true;
+        });
+        tbody.querySelectorAll("tr").forEach(function (row) {
+          if (shown[row.dataset.attempt]) return;
+          var typing = Array.prototype.some.call(row.querySelectorAll("input:not([type=hidden])"), function (i) {
+            return i.value !== "" || i === document.activeElement;
+          });
+          if (!typing) row.remove();
+        });
         fresh.querySelectorAll("#board tbody tr").forEach(function (row) {
           var mine = tbody.querySelector('tr[data-attempt="' + row.dataset.attempt + '"]');
           if (!mine) { tbody.appendChild(document.importNode(row, true)); return; }
