@@ -870,6 +870,11 @@ async fn the_invigilation_board_filters_searches_and_pages_what_the_database_cou
         "thisinh03@example.vn",
         "thisinh04@example.vn",
     ];
+    let mut b = app.browser();
+    b.sign_in("demo.personnel", DEMO_PASSWORD).await;
+    let board_page = format!("/papers/{paper}/invigilation");
+    let empty = b.get(&board_page).await.text();
+    assert!(empty.contains("Chưa có thí sinh nào bắt đầu"), "{empty}");
     let mut ids = Vec::new();
     for login in logins {
         let me = app.api_login(login, DEMO_PASSWORD).await;
@@ -959,13 +964,12 @@ async fn the_invigilation_board_filters_searches_and_pages_what_the_database_cou
         r.text()
     );
 
-    // The page: the filter kept in the form, only the quiet shown.
-    let mut b = app.browser();
-    b.sign_in("demo.personnel", DEMO_PASSWORD).await;
+    // The page: a search that finds nobody says so; the filter is kept in the
+    // form, only the quiet shown.
+    let nobody = b.get(&format!("{board_page}?q=zzz")).await.text();
+    assert!(nobody.contains("Không có thí sinh nào phù hợp"), "{nobody}");
     let page = b
-        .get(&format!(
-            "/papers/{paper}/invigilation?show=quiet&q=thisinh0"
-        ))
+        .get(&format!("{board_page}?show=quiet&q=thisinh0"))
         .await
         .text();
     assert!(
