@@ -67,6 +67,24 @@ struct Tally {
 }
 
 impl Tally {
+    /// One request's latency under `kind`, and its failure if it failed.
+    fn record(&mut self, kind: &'static str, started: Instant, status: anyhow::Result<u16>) {
+        self.latencies
+            .entry(kind)
+            .or_default()
+            .push(started.elapsed().as_micros() as u64);
+        match status {
+            Ok(s) if s < 400 => {}
+            Ok(s) => {
+                self.errors += 1;
+                if s >= 500 {
+                    self.errors_5xx += 1;
+                }
+            }
+            Err(_) => self.errors += 1,
+        }
+    }
+
     fn merge(&mut self, o: Tally) {
         for (k, v) in o.latencies {
             self.latencies.entry(k).or_default().extend(v);
@@ -197,23 +215,6 @@ async fn candidate(
     n: usize,
 ) -> Tally {
     let mut t = Tally::default();
-    let record =
-        |t: &mut Tally, kind: &'static str, started: Instant, status: anyhow::Result<u16>| {
-            t.latencies
-                .entry(kind)
-                .or_default()
-                .push(started.elapsed().as_micros() as u64);
-            match status {
-                Ok(s) if s < 400 => {}
-                Ok(s) => {
-                    t.errors += 1;
-                    if s >= 500 {
-                        t.errors_5xx += 1;
-                    }
-                }
-                Err(_) => t.errors += 1,
-            }
-        };
     let started = Instant::now();
     let r = call(
         &http,
@@ -225,7 +226,7 @@ async fn candidate(
     )
     .await;
     let attempt = r.as_ref().ok().and_then(|(_, v)| v["id"].as_i64());
-    record(&mut t, "start", started, r.map(|x| x.0));
+    t.record("start", started, r.map(|x| x.0));
     let Some(attempt) = attempt else {
         return t;
     };
@@ -258,7 +259,7 @@ async fn candidate(
             t.last_save = Some(Instant::now());
             t.save_seconds
                 .push(((s - t0).as_secs() as u32, s.elapsed().as_micros() as u64));
-            record(&mut t, "save", s, r.map(|x| x.0));
+            t.record("save", s, r.map(|x| x.0));
         }
     }
     let s = Instant::now();
@@ -271,7 +272,7 @@ async fn candidate(
         Some(json!({})),
     )
     .await;
-    record(&mut t, "submit", s, r.map(|x| x.0));
+    t.record("submit", s, r.map(|x| x.0));
     t
 }
 
@@ -303,18 +304,7 @@ async fn invigilator(
             None,
         )
         .await;
-        t.latencies
-            .entry("board")
-            .or_default()
-            .push(s.elapsed().as_micros() as u64);
-        match r {
-            Ok((status, _)) if status < 400 => {}
-            Ok((status, _)) => {
-                t.errors += 1;
-                t.errors_5xx += u64::from(status >= 500);
-            }
-            Err(_) => t.errors += 1,
-        }
+        t.record("board", s, r.map(|x| x.0));
         let _ = tokio::time::timeout(BOARD_REFRESH, done.changed()).await;
     }
     t

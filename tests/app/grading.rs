@@ -642,6 +642,19 @@ async fn mark(api: &Api<'_>, paper: i64, script: &str, item: usize, points: f64,
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
 }
 
+/// The essay paper marked twice in agreement and its campaign's results
+/// released: ready for appeals. Returns the campaign.
+async fn released_essay_paper(app: &TestApp) -> i64 {
+    let (campaign, paper) = essay_paper(app).await;
+    second_marks_agree(app, paper).await;
+    let r = personnel(app)
+        .await
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    campaign
+}
+
 /// demo.board2 gives every answer the same mark as demo.board1: every
 /// script is graded.
 async fn second_marks_agree(app: &TestApp, paper: i64) {
@@ -951,12 +964,7 @@ async fn nothing_of_a_marked_paper_reaches_candidates_before_release() {
 #[tokio::test]
 async fn a_computer_marked_section_is_not_re_marked() {
     let app = TestApp::new().await;
-    let (campaign, paper) = essay_paper(&app).await;
-    second_marks_agree(&app, paper).await;
-    personnel(&app)
-        .await
-        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
-        .await;
+    let campaign = released_essay_paper(&app).await;
     let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
     let r = me
         .post(
@@ -976,12 +984,7 @@ async fn a_computer_marked_section_is_not_re_marked() {
 #[tokio::test]
 async fn an_appeal_after_the_window_is_refused() {
     let app = TestApp::new().await;
-    let (campaign, paper) = essay_paper(&app).await;
-    second_marks_agree(&app, paper).await;
-    personnel(&app)
-        .await
-        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
-        .await;
+    let campaign = released_essay_paper(&app).await;
     let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
     let mine = me.get("/api/results").await.json();
     assert_eq!(mine[0]["appealable"][0]["section"], "written", "{mine}");
@@ -1111,12 +1114,7 @@ async fn an_appeal_is_re_marked_by_someone_new_and_its_outcome_changes_the_ranki
 #[tokio::test]
 async fn a_candidate_never_sees_another_candidates_appeal() {
     let app = TestApp::new().await;
-    let (campaign, paper) = essay_paper(&app).await;
-    second_marks_agree(&app, paper).await;
-    personnel(&app)
-        .await
-        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
-        .await;
+    let campaign = released_essay_paper(&app).await;
     let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
     let r = me
         .post(
@@ -1155,11 +1153,8 @@ async fn a_candidate_never_sees_another_candidates_appeal() {
 #[tokio::test]
 async fn a_re_marking_still_pending_after_its_due_date_is_flagged_overdue() {
     let app = TestApp::new().await;
-    let (campaign, paper) = essay_paper(&app).await;
-    second_marks_agree(&app, paper).await;
+    let campaign = released_essay_paper(&app).await;
     let hr = personnel(&app).await;
-    hr.post(&format!("/api/campaigns/{campaign}/release"), json!({}))
-        .await;
     let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
     let r = me
         .post(
