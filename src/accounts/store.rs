@@ -2,10 +2,10 @@
 //! so a caller can run several inside one transaction.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
 use super::domain::Role;
@@ -195,16 +195,15 @@ fn matching(text: &str) -> Condition {
         .add(user::Column::Email.contains(text.to_lowercase()))
 }
 
-/// The ids of the accounts a search for `text` finds, for lists of other
-/// things (applications, attempts) searched by their person.
-pub async fn ids_matching(db: &impl ConnectionTrait, text: &str) -> Result<Vec<i32>, DbErr> {
+/// The ids of the accounts a search for `text` finds, as a subquery for lists
+/// of other things (applications, attempts) searched by their person: a
+/// search for "a" may find more accounts than a statement may bind values.
+pub fn ids_matching(text: &str) -> SelectStatement {
     user::Entity::find()
         .select_only()
         .column(user::Column::Id)
         .filter(matching(text))
-        .into_tuple()
-        .all(db)
-        .await
+        .into_query()
 }
 
 pub async fn list_users(

@@ -760,17 +760,13 @@ pub async fn board(
     .await?;
     let (open, submitted) = store::attempt_counts(&state.db, p.id).await?;
     let search = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let candidates = match search {
-        Some(text) => Some(crate::accounts::store::ids_matching(&state.db, text).await?),
-        None => None,
-    };
     let page = filter.page.unwrap_or(1).max(1);
     let (attempts, matching) = store::board_attempts(
         &state.db,
         p.id,
         &store::BoardQuery {
             show: filter.show,
-            candidates,
+            search: search.map(str::to_owned),
             page,
             page_size: BOARD_PAGE_SIZE,
             now_ms: now,

@@ -289,8 +289,8 @@ pub async fn attempt_counts(db: &impl ConnectionTrait, paper_id: i32) -> Result<
 /// One page of the invigilation board.
 pub struct BoardQuery {
     pub show: BoardShow,
-    /// Only these candidates (a name search); `None` for everyone.
-    pub candidates: Option<Vec<i32>>,
+    /// Only the candidates a search for this finds (name, username, email).
+    pub search: Option<String>,
     pub page: u64,
     pub page_size: u64,
     pub now_ms: i64,
@@ -317,8 +317,10 @@ pub async fn board_attempts(
         ),
         BoardShow::Submitted => find.filter(attempt::Column::Status.ne(IN_PROGRESS)),
     };
-    if let Some(ids) = &q.candidates {
-        find = find.filter(attempt::Column::CandidateId.is_in(ids.iter().copied()));
+    if let Some(text) = &q.search {
+        find = find.filter(
+            attempt::Column::CandidateId.in_subquery(crate::accounts::store::ids_matching(text)),
+        );
     }
     let total = find.clone().count(db).await?;
     let rows = find

@@ -261,8 +261,10 @@ pub async fn list_applications(
         q = q.filter(application::Column::PositionId.eq(p));
     }
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let ids = crate::accounts::store::ids_matching(db, text).await?;
-        q = q.filter(application::Column::CandidateId.is_in(ids));
+        q = q.filter(
+            application::Column::CandidateId
+                .in_subquery(crate::accounts::store::ids_matching(text)),
+        );
     }
     let total = q.clone().count(db).await?;
     let mut q = q.order_by_asc(application::Column::Id);

@@ -941,7 +941,7 @@ async fn the_invigilation_board_filters_searches_and_pages_what_the_database_cou
         paper as i32,
         &merit::attempts::store::BoardQuery {
             show: merit::attempts::domain::BoardShow::All,
-            candidates: None,
+            search: None,
             page: 2,
             page_size: 2,
             now_ms: app.clock.now_ms(),

@@ -1016,3 +1016,38 @@ async fn two_admissions_of_one_person_at_once_admit_once_and_tell_the_other_why(
         1
     );
 }
+
+#[tokio::test]
+async fn the_applications_list_is_searched_by_name_username_or_email() {
+    let app = TestApp::new().await;
+    merit::demo::load(&app.state).await.unwrap();
+    let hr = app
+        .api_login("demo.personnel", merit::demo::DEMO_PASSWORD)
+        .await;
+    let id = hr
+        .get("/api/campaigns")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == merit::demo::DEMO_CAMPAIGN)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let search = |q: &'static str| {
+        let path = format!("/api/campaigns/{id}/applications?q={q}");
+        let hr = &hr;
+        async move { hr.get(&path).await.json() }
+    };
+    let all = search("").await;
+    assert!(all["total"].as_u64().unwrap() > 3, "{all}");
+    let one = search("thisinh03").await;
+    assert_eq!(one["total"], 1, "{one}");
+    assert_eq!(one["items"][0]["email"], "thisinh03@example.vn");
+    // Neither the name nor the email (thisinh.demo@…) holds this: the username does.
+    let by_username = search("demo.candidate").await;
+    assert_eq!(by_username["total"], 1, "{by_username}");
+    assert_eq!(by_username["items"][0]["email"], "thisinh.demo@example.vn");
+    assert_eq!(search("zzz-nobody").await["total"], 0);
+}
