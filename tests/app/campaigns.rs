@@ -620,23 +620,25 @@ async fn a_quota_above_the_job_positions_vacancies_needs_an_audited_override() {
     );
 }
 
+/// The id of the campaign with this title among those `hr` sees.
+async fn campaign_titled(hr: &Api<'_>, title: &str) -> i64 {
+    let all = hr.get("/api/campaigns").await.json();
+    all.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == title)
+        .unwrap_or_else(|| panic!("no campaign {title}: {all}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
 /// The demo promotion campaign and personnel of its department.
 async fn demo_promotion(app: &TestApp) -> (i64, Api<'_>) {
     merit::demo::load(&app.state).await.unwrap();
     let hr = app
         .api_login("demo.personnel", merit::demo::DEMO_PASSWORD)
         .await;
-    let id = hr
-        .get("/api/campaigns")
-        .await
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["title"] == merit::demo::DEMO_PROMOTION)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let id = campaign_titled(&hr, merit::demo::DEMO_PROMOTION).await;
     (id, hr)
 }
 
@@ -794,17 +796,7 @@ async fn eligible_staff_are_admitted_with_a_linked_application_and_the_excluded_
     .unwrap();
     assert_eq!(audit.len(), 4, "three by the demo, one here");
     // Recruitment campaigns admit no staff this way.
-    let recruitment = hr
-        .get("/api/campaigns")
-        .await
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["title"] == merit::demo::DEMO_CAMPAIGN)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let recruitment = campaign_titled(&hr, merit::demo::DEMO_CAMPAIGN).await;
     let r = hr
         .post(
             &format!("/api/campaigns/{recruitment}/admissions"),
@@ -1024,17 +1016,7 @@ async fn the_applications_list_is_searched_by_name_username_or_email() {
     let hr = app
         .api_login("demo.personnel", merit::demo::DEMO_PASSWORD)
         .await;
-    let id = hr
-        .get("/api/campaigns")
-        .await
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["title"] == merit::demo::DEMO_CAMPAIGN)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let id = campaign_titled(&hr, merit::demo::DEMO_CAMPAIGN).await;
     let search = |q: &'static str| {
         let path = format!("/api/campaigns/{id}/applications?q={q}");
         let hr = &hr;
