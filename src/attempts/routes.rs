@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::domain::BoardShow;
 use super::service::{self, AttemptView, Board, BoardFilter, ExtraTime, OpenPaper, SaveInput};
 use crate::banks::scoring::Response as Given;
 use crate::clock::format_local;
@@ -470,14 +469,11 @@ impl BoardPage {
     /// This board's query for another page, the filter kept.
     fn query_for(&self, page: u64) -> String {
         serde_urlencoded::to_string([
-            ("show", self.b.filter.show.as_str()),
-            ("q", self.b.filter.q.as_deref().unwrap_or_default()),
+            ("show", self.b.show.as_str()),
+            ("q", self.b.q.as_deref().unwrap_or_default()),
             ("page", &page.to_string()),
         ])
         .unwrap_or_default()
-    }
-    fn shows(&self) -> [BoardShow; 4] {
-        BoardShow::ALL
     }
     /// `20:05`, not `20:5`.
     fn clock(&self, seconds: &i64) -> String {

@@ -705,7 +705,9 @@ pub struct Board {
     pub approved: u64,
     pub started: u64,
     pub submitted: u64,
-    pub filter: BoardFilter,
+    /// The filter this page shows, as asked (`q` trimmed, empty as none).
+    pub show: domain::BoardShow,
+    pub q: Option<String>,
     /// Attempts the filter finds, over all pages.
     pub matching: u64,
     pub page: u64,
@@ -714,7 +716,7 @@ pub struct Board {
 }
 
 /// What the invigilator asked to see: `?show=quiet&q=nguyen&page=2`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BoardFilter {
     #[serde(default)]
@@ -817,11 +819,8 @@ pub async fn board(
         approved,
         started: open + submitted,
         submitted,
-        filter: BoardFilter {
-            show: filter.show,
-            q: search.map(str::to_owned),
-            page: Some(page),
-        },
+        show: filter.show,
+        q: search.map(str::to_owned),
         matching,
         page,
         pages: matching.div_ceil(BOARD_PAGE_SIZE).max(1),

@@ -254,17 +254,6 @@ pub async fn attempts_of_candidate(
         .await
 }
 
-pub async fn attempts_of_paper(
-    db: &impl ConnectionTrait,
-    paper_id: i32,
-) -> Result<Vec<attempt::Model>, DbErr> {
-    attempt::Entity::find()
-        .filter(attempt::Column::PaperId.eq(paper_id))
-        .order_by_asc(attempt::Column::Id)
-        .all(db)
-        .await
-}
-
 /// How many of a paper's attempts are in progress and how many submitted.
 pub async fn attempt_counts(db: &impl ConnectionTrait, paper_id: i32) -> Result<(u64, u64), DbErr> {
     let by_status: Vec<(String, i64)> = attempt::Entity::find()
