@@ -335,9 +335,15 @@ async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
                 campaign_id: campaign.id,
                 position_id: position_id(position),
                 candidate_id,
-                priority_category: priority.map(str::to_owned),
+                priority_claims: priority
+                    .iter()
+                    .map(|code| crate::campaigns::domain::PriorityClaim {
+                        code: (*code).to_owned(),
+                        document_ref: "Giấy chứng nhận số 01/2026".to_owned(),
+                    })
+                    .collect(),
                 exemptions: Vec::new(),
-                document_ref: priority.map(|_| "Giấy chứng nhận số 01/2026".to_owned()),
+                document_ref: None,
                 status: ApplicationStatus::Approved,
                 extra_minutes: 0,
             },

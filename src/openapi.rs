@@ -100,6 +100,7 @@ use crate::{accounts, attempts, audit, banks, campaigns, exams, grading, org_uni
         grading::api::results,
         grading::api::tie_decision,
         grading::api::release,
+        grading::api::close_round,
         grading::api::mine,
         grading::marking::api::papers,
         grading::marking::api::queue,

@@ -184,9 +184,58 @@ pub struct OpenPaper {
     pub closes_ms: i64,
     pub time_limit_minutes: i32,
     pub extra_minutes: i32,
-    /// `upcoming`, `open`, `in_progress`, `submitted` or `closed`.
+    /// `upcoming`, `open`, `in_progress`, `submitted`, `closed`, or for a
+    /// later round `not_admitted` (did not qualify in the round before) and
+    /// `awaiting_round` (its results are not final yet).
     pub state: String,
     pub attempt_id: Option<i32>,
+    /// Why a later round is not offered, in the candidate's language.
+    pub reason: Option<String>,
+}
+
+/// Whether an application may sit a paper of a round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    Open,
+    /// The round before has not been closed: nobody is admitted yet.
+    AwaitingRound,
+    /// Closed, and this candidate did not qualify in it.
+    NotAdmitted,
+}
+
+impl Gate {
+    fn state(self) -> Option<&'static str> {
+        match self {
+            Gate::Open => None,
+            Gate::AwaitingRound => Some("awaiting_round"),
+            Gate::NotAdmitted => Some("not_admitted"),
+        }
+    }
+
+    /// Why the candidate may not start, naming the rounds.
+    fn refusal(self, round: i32) -> Option<Text> {
+        let key = match self {
+            Gate::Open => return None,
+            Gate::AwaitingRound => "attempts.round_not_final",
+            Gate::NotAdmitted => "attempts.not_qualified",
+        };
+        Some(Text::key(key).with("round", round - 1).with("next", round))
+    }
+}
+
+/// Round 1 is open to every approved application; a later round only once the
+/// round before was closed with this candidate recorded as qualified.
+async fn round_gate(state: &AppState, application_id: i32, round: i32) -> Result<Gate, AppError> {
+    if round <= 1 {
+        return Ok(Gate::Open);
+    }
+    Ok(
+        match campaigns::store::round_result_of(&state.db, application_id, round - 1).await? {
+            Some(r) if r.qualified => Gate::Open,
+            Some(_) => Gate::NotAdmitted,
+            None => Gate::AwaitingRound,
+        },
+    )
 }
 
 /// Published papers of campaigns the candidate is approved for.
@@ -209,7 +258,11 @@ pub async fn dashboard(state: &AppState, user: &CurrentUser) -> Result<Vec<OpenP
             let a = attempts
                 .iter()
                 .find(|a| a.paper_id == p.id && a.application_id == app.id);
+            let gate = round_gate(state, app.id, p.round).await?;
             let st = match (a, domain::window(now, p.opens_ms, p.closes_ms)) {
+                (None, Window::NotYetOpen | Window::Open) if gate != Gate::Open => {
+                    gate.state().unwrap_or("closed")
+                }
                 (Some(a), _) if a.status != IN_PROGRESS => "submitted",
                 (Some(a), _) if domain::accepts(now, a.deadline_ms, a.grace_ms) => "in_progress",
                 (Some(_), _) => "submitted",
@@ -227,6 +280,11 @@ pub async fn dashboard(state: &AppState, user: &CurrentUser) -> Result<Vec<OpenP
                 extra_minutes: app.extra_minutes,
                 state: st.into(),
                 attempt_id: a.map(|a| a.id),
+                reason: a
+                    .is_none()
+                    .then(|| gate.refusal(p.round))
+                    .flatten()
+                    .map(|t| t.render(user.locale)),
             });
         }
     }
@@ -255,6 +313,12 @@ pub async fn start(
             "paper",
             Text::key("attempts.not_approved"),
         ));
+    }
+    if let Some(refusal) = round_gate(state, standing.application_id, p.round)
+        .await?
+        .refusal(p.round)
+    {
+        return Err(AppError::invalid("paper", refusal));
     }
     if let Some(id) = standing.attempt_id {
         let a = store::find_attempt(&state.db, id)
@@ -341,10 +405,23 @@ async fn draw_form(
     let resolved =
         crate::exams::blueprint::ResolvedBlueprint::new(&facts.spec.blueprint, &facts.pool)
             .map_err(|_| internal(format!("paper {} cannot draw a form", facts.paper.id)))?;
+    let application = campaigns::store::find_application(&state.db, application_id)
+        .await?
+        .ok_or_else(|| internal(format!("application {application_id} vanished")))?;
+    let c = campaigns::store::find_campaign(&state.db, facts.paper.campaign_id)
+        .await?
+        .ok_or_else(|| internal(format!("campaign {} vanished", facts.paper.campaign_id)))?;
+    let exempt = crate::exams::service::exempt_in_paper(
+        &campaigns::rules::of(&c)?,
+        &facts.paper,
+        &facts.spec,
+        &application,
+    )?;
     let seed = u64::from_le_bytes(crate::random_bytes::<8>());
     let f = resolved
         .draw(seed)
-        .map_err(|_| internal("a feasible paper failed to draw"))?;
+        .map_err(|_| internal("a feasible paper failed to draw"))?
+        .without_sections(&exempt);
     match papers::insert_form(
         &state.db,
         facts.paper.id,

@@ -8,7 +8,7 @@ use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::domain::{ApplicationStatus, Decision};
+use super::domain::{ApplicationStatus, Decision, PriorityClaim, section_key};
 use super::entity::{application, campaign, position};
 use super::service::{self, ApplicationInput, CampaignInput};
 use super::store::{self, ApplicationFilter};
@@ -98,29 +98,33 @@ pub struct ApplicationView {
     pub position_id: i32,
     pub candidate_id: i32,
     pub status: ApplicationStatus,
-    pub priority_category: Option<String>,
+    pub priority_claims: Vec<PriorityClaim>,
+    /// Exempt sections, each `round.section`.
     pub exemptions: Vec<String>,
+    /// The document proving the exemptions.
     pub document_ref: Option<String>,
     pub reject_reason: Option<String>,
     pub extra_minutes: i32,
     pub created_ms: i64,
 }
 
-impl From<application::Model> for ApplicationView {
-    fn from(a: application::Model) -> Self {
-        ApplicationView {
+impl TryFrom<application::Model> for ApplicationView {
+    type Error = sea_orm::DbErr;
+
+    fn try_from(a: application::Model) -> Result<Self, Self::Error> {
+        Ok(ApplicationView {
             id: a.id,
             campaign_id: a.campaign_id,
             position_id: a.position_id,
             candidate_id: a.candidate_id,
             status: ApplicationStatus::parse(&a.status).unwrap_or(ApplicationStatus::Submitted),
-            priority_category: a.priority_category,
-            exemptions: serde_json::from_str(&a.exemptions).unwrap_or_default(),
+            priority_claims: a.priority_claims()?,
+            exemptions: a.exempt_sections()?.iter().map(section_key).collect(),
             document_ref: a.document_ref,
             reject_reason: a.reject_reason,
             extra_minutes: a.extra_minutes,
             created_ms: a.created_ms,
-        }
+        })
     }
 }
 
@@ -190,7 +194,7 @@ pub async fn apply(
     Json(input): Json<ApplicationInput>,
 ) -> Result<impl IntoResponse, AppError> {
     let a = service::apply(&state, &user, id, &input).await?;
-    Ok((StatusCode::CREATED, axum::Json(ApplicationView::from(a))))
+    Ok((StatusCode::CREATED, axum::Json(ApplicationView::try_from(a)?)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -216,17 +220,17 @@ pub async fn applications(
 ) -> Result<axum::Json<ApplicationPage>, AppError> {
     let c = service::managed_campaign(&state, &user, id).await?;
     let (rows, total) = store::list_applications(&state.db, c.id, &filter, true).await?;
-    Ok(axum::Json(ApplicationPage {
-        items: rows
-            .into_iter()
-            .map(|r| ApplicationListItem {
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(ApplicationListItem {
                 full_name: r.candidate.full_name,
                 email: r.candidate.email,
-                application: r.application.into(),
+                application: r.application.try_into()?,
             })
-            .collect(),
-        total,
-    }))
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()?;
+    Ok(axum::Json(ApplicationPage { items, total }))
 }
 
 #[utoipa::path(get, path = "/api/me/applications", tag = "campaigns", responses((status = 200, body = [ApplicationView])))]
@@ -239,8 +243,8 @@ pub async fn mine(
         store::applications_of_candidate(&state.db, user.id)
             .await?
             .into_iter()
-            .map(Into::into)
-            .collect(),
+            .map(TryInto::try_into)
+            .collect::<Result<_, sea_orm::DbErr>>()?,
     ))
 }
 
@@ -256,7 +260,7 @@ pub async fn decide(
     let a = store::find_application(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(axum::Json(a.into()))
+    Ok(axum::Json(a.try_into()?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::rules::model::{RuleSet, SectionRef};
 use crate::web::i18n::Text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, Default)]
@@ -181,6 +182,108 @@ pub fn override_reason(reason: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A priority category an application claims, and the document that proves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PriorityClaim {
+    /// A category code of the campaign's rule set (`priority.categories[].code`).
+    pub code: String,
+    /// The document that proves it: its number and date, as personnel will check it.
+    pub document_ref: String,
+}
+
+/// The claims as they will be stored (trimmed), or every problem with them:
+/// an unknown code names the codes the rule set has; each claim needs its own
+/// document; a category is claimed once.
+pub fn check_claims(rules: &RuleSet, claims: &[PriorityClaim]) -> Result<Vec<PriorityClaim>, Vec<Text>> {
+    let known: Vec<&str> = rules.priority.categories.iter().map(|c| c.code.as_str()).collect();
+    let mut out: Vec<PriorityClaim> = Vec::with_capacity(claims.len());
+    let mut problems = Vec::new();
+    for claim in claims {
+        let code = claim.code.trim();
+        let document_ref = claim.document_ref.trim();
+        if !known.contains(&code) {
+            problems.push(
+                Text::key("applications.bad_priority")
+                    .with("code", code)
+                    .with("known", known.join(", ")),
+            );
+        } else if out.iter().any(|c| c.code == code) {
+            problems.push(Text::key("applications.priority_twice").with("code", code));
+        } else if document_ref.is_empty() {
+            problems.push(Text::key("applications.claim_document_needed").with("code", code));
+        } else {
+            out.push(PriorityClaim {
+                code: code.to_owned(),
+                document_ref: document_ref.to_owned(),
+            });
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// A section named as the rule set names it: `round.section`, or the section's
+/// id alone when no other round has a section of that id.
+pub fn section_named(rules: &RuleSet, name: &str) -> Option<SectionRef> {
+    let name = name.trim();
+    if let Some((round, section)) = name.split_once('.') {
+        return rules
+            .section(round, section)
+            .map(|_| SectionRef::new(round, section));
+    }
+    let mut found = rules.rounds.iter().filter_map(|r| {
+        r.sections
+            .iter()
+            .find(|s| s.id == name)
+            .map(|s| SectionRef::new(&r.id, &s.id))
+    });
+    match (found.next(), found.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
+}
+
+/// How an exempt section is stored and shown in the API: `round.section`.
+pub fn section_key(s: &SectionRef) -> String {
+    format!("{}.{}", s.round, s.section)
+}
+
+/// The exemptions a candidate asks for, resolved to sections the rule set lets
+/// be exempted; anything else is refused with the names that would be accepted.
+pub fn check_exemptions(rules: &RuleSet, asked: &[String]) -> Result<Vec<SectionRef>, Vec<Text>> {
+    let allowed: Vec<String> = rules
+        .rounds
+        .iter()
+        .flat_map(|r| {
+            r.sections
+                .iter()
+                .filter(|s| s.exemptible)
+                .map(move |s| section_key(&SectionRef::new(&r.id, &s.id)))
+        })
+        .collect();
+    let allowed_text = if allowed.is_empty() {
+        "—".to_owned()
+    } else {
+        allowed.join(", ")
+    };
+    let mut out: Vec<SectionRef> = Vec::new();
+    let mut problems = Vec::new();
+    for name in asked.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        match section_named(rules, name) {
+            Some(s) if allowed.contains(&section_key(&s)) => {
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+            _ => problems.push(
+                Text::key("applications.bad_exemption")
+                    .with("section", name)
+                    .with("allowed", allowed_text.clone()),
+            ),
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,5 +365,59 @@ mod tests {
         assert!(check_extra_minutes(-1).is_err());
         assert_eq!(check_extra_minutes(15), Ok(15));
         assert!(check_extra_minutes(181).is_err());
+    }
+
+    fn rules_170() -> RuleSet {
+        crate::rules::presets::by_id(crate::rules::presets::VN_170_2025_RECRUITMENT)
+            .unwrap_or_else(|| panic!("the 170 preset"))
+    }
+
+    #[test]
+    fn an_exemption_is_named_by_round_and_section_or_by_section_alone() {
+        let r = rules_170();
+        let expected = vec![SectionRef::new("round_1", "general_knowledge")];
+        let full = "round_1.general_knowledge".to_owned();
+        assert_eq!(check_exemptions(&r, &[full.clone()]), Ok(expected.clone()));
+        assert_eq!(check_exemptions(&r, &["general_knowledge".to_owned()]), Ok(expected.clone()));
+        assert_eq!(
+            check_exemptions(&r, &[full, "general_knowledge".to_owned()]),
+            Ok(expected),
+            "the same section twice is one exemption"
+        );
+    }
+
+    #[test]
+    fn a_section_the_rules_do_not_let_be_exempted_is_refused_naming_those_they_do() {
+        let r = rules_170();
+        let Err(problems) = check_exemptions(&r, &["written".to_owned()]) else {
+            panic!("the written paper is not exemptible");
+        };
+        let english = problems[0].english();
+        assert!(english.contains("written"), "{english}");
+        assert!(english.contains("round_1.general_knowledge"), "{english}");
+        assert!(check_exemptions(&r, &["round_9.x".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn each_priority_claim_needs_a_known_code_and_its_own_document() {
+        let r = rules_170();
+        let code = r.priority.categories[0].code.clone();
+        let claim = |c: &str, d: &str| PriorityClaim {
+            code: c.to_owned(),
+            document_ref: d.to_owned(),
+        };
+        assert_eq!(
+            check_claims(&r, &[claim(&format!(" {code} "), " QĐ 1/2020 ")]),
+            Ok(vec![claim(&code, "QĐ 1/2020")])
+        );
+        let Err(p) = check_claims(&r, &[claim("royalty", "x"), claim(&code, ""), claim(&code, "a")]) else {
+            panic!("refused");
+        };
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].english().contains(&code), "the known codes are named: {}", p[0].english());
+        let Err(p) = check_claims(&r, &[claim(&code, "a"), claim(&code, "b")]) else {
+            panic!("refused");
+        };
+        assert_eq!(p, vec![Text::key("applications.priority_twice").with("code", code.as_str())]);
     }
 }

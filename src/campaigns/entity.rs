@@ -59,9 +59,9 @@ pub mod application {
         pub campaign_id: i32,
         pub position_id: i32,
         pub candidate_id: i32,
-        pub priority_category: Option<String>,
-        /// JSON array of exempted section ids.
+        /// JSON array of exempted sections, each `round.section`.
         pub exemptions: String,
+        /// The document proving the exemptions.
         pub document_ref: Option<String>,
         pub status: String,
         pub reject_reason: Option<String>,
@@ -69,6 +69,8 @@ pub mod application {
         pub decided_by: Option<i32>,
         pub decided_ms: Option<i64>,
         pub created_ms: i64,
+        /// JSON array of `domain::PriorityClaim`.
+        pub priority_claims: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -92,6 +94,33 @@ pub mod staff_link {
         pub staff_id: i32,
         pub created_ms: i64,
         pub promoted_ms: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod round_result {
+    use sea_orm::entity::prelude::*;
+
+    /// Whether an application qualified in a round for the rounds after it, as
+    /// decided when personnel closed the round; a later round is open only to
+    /// those who did.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "round_results")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub campaign_id: i32,
+        pub application_id: i32,
+        /// 1-based, as papers number their round.
+        pub round: i32,
+        pub qualified: bool,
+        /// JSON array of `grading::ranking::Failure`, empty when qualified.
+        pub failures: String,
+        pub decided_ms: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

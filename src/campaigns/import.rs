@@ -365,7 +365,16 @@ pub async fn import(
                 campaign_id: c.id,
                 position_id,
                 candidate_id,
-                priority_category: a.priority_category.clone(),
+                // Entered by personnel from the dossier they hold: no
+                // separate document reference is asked for.
+                priority_claims: a
+                    .priority_category
+                    .iter()
+                    .map(|code| super::domain::PriorityClaim {
+                        code: code.clone(),
+                        document_ref: String::new(),
+                    })
+                    .collect(),
                 exemptions: Vec::new(),
                 document_ref: None,
                 status: ApplicationStatus::Approved,
@@ -402,7 +411,8 @@ pub fn export_csv(
         "full_name",
         "email",
         "position",
-        "priority_category",
+        "priority_claims",
+        "exemptions",
         "status",
         "reject_reason",
         "extra_minutes",
@@ -415,12 +425,27 @@ pub fn export_csv(
             .find(|p| p.id == a.position_id)
             .map(|p| p.code.as_str())
             .unwrap_or_default();
+        let claims = a
+            .priority_claims()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|c| format!("{} ({})", c.code, c.document_ref))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let exemptions = a
+            .exempt_sections()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(super::domain::section_key)
+            .collect::<Vec<_>>()
+            .join("; ");
         w.write_record([
             a.id.to_string(),
             r.candidate.full_name.clone(),
             r.candidate.email.clone().unwrap_or_default(),
             position.to_owned(),
-            a.priority_category.clone().unwrap_or_default(),
+            claims,
+            exemptions,
             a.status.clone(),
             a.reject_reason.clone().unwrap_or_default(),
             a.extra_minutes.to_string(),

@@ -207,7 +207,7 @@ pub async fn admit(
                 campaign_id: c.id,
                 position_id: position.id,
                 candidate_id: account.id,
-                priority_category: None,
+                priority_claims: Vec::new(),
                 exemptions: Vec::new(),
                 document_ref: None,
                 status: ApplicationStatus::Approved,

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::domain::{ApplicationStatus, CampaignKind, Decision};
+use super::domain::{ApplicationStatus, CampaignKind, Decision, PriorityClaim};
 use super::entity::{application, campaign, position};
 use super::import;
 use super::rules::{self, Choice};
@@ -495,7 +495,8 @@ async fn publish(
     Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
 }
 
-/// The application form; the exemptions are repeated `exemption` checkboxes.
+/// The application form: repeated `priority` and `exemption` checkboxes, and a
+/// `claim_document.<code>` field beside each category.
 async fn apply(
     State(state): State<AppState>,
     Page(s): Page,
@@ -511,7 +512,18 @@ async fn apply(
             .get("position_id")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0),
-        priority_category: text("priority_category"),
+        // A ticked category carries the document typed beside it.
+        priority_claims: form
+            .all("priority")
+            .into_iter()
+            .map(|code| PriorityClaim {
+                document_ref: form
+                    .get(&format!("claim_document.{code}"))
+                    .unwrap_or_default()
+                    .to_owned(),
+                code,
+            })
+            .collect(),
         exemptions: form.all("exemption"),
         document_ref: text("document_ref"),
     };
@@ -537,9 +549,22 @@ struct ApplicationsPage {
     page: u64,
     pages: u64,
     statuses: [ApplicationStatus; 4],
+    /// Per application: what it claims, read once (a claim that does not read
+    /// stops the page rather than showing none).
+    claims: std::collections::HashMap<i32, Claimed>,
+}
+
+#[derive(Default)]
+struct Claimed {
+    priority: Vec<PriorityClaim>,
+    exemptions: Vec<String>,
 }
 
 impl ApplicationsPage {
+    fn claimed(&self, id: &i32) -> Option<&Claimed> {
+        self.claims.get(id)
+    }
+
     fn position_title(&self, id: &i32) -> String {
         self.positions
             .iter()
@@ -612,7 +637,25 @@ async fn applications_page(
     let (rows, total) = store::list_applications(&state.db, c.id, &filter, true).await?;
     let positions = store::positions(&state.db, c.id).await?;
     let page = filter.page.unwrap_or(1).max(1);
+    let claims = rows
+        .iter()
+        .map(|r| {
+            let a = &r.application;
+            Ok((
+                a.id,
+                Claimed {
+                    priority: a.priority_claims()?,
+                    exemptions: a
+                        .exempt_sections()?
+                        .iter()
+                        .map(super::domain::section_key)
+                        .collect(),
+                },
+            ))
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()?;
     render(ApplicationsPage {
+        claims,
         s,
         campaign_id: c.id,
         title: c.title,

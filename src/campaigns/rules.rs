@@ -45,6 +45,16 @@ pub fn parse(json: &str) -> Option<RuleSet> {
     serde_json::from_str(json).ok()
 }
 
+/// The campaign's rule set; one that does not read is an error, never a default.
+pub fn of(c: &super::entity::campaign::Model) -> Result<RuleSet, crate::web::error::AppError> {
+    parse(&c.rule_set).ok_or_else(|| {
+        crate::web::error::AppError::Internal(anyhow::anyhow!(
+            "campaign {}: the rule set does not parse",
+            c.id
+        ))
+    })
+}
+
 pub fn name(json: &str, _locale: Locale) -> String {
     parse(json).map(|r| r.name).unwrap_or_default()
 }

@@ -5,7 +5,7 @@ use crate::db::BeginWrite;
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::domain::{self, ApplicationStatus, CampaignDraft, CampaignKind, Decision};
+use super::domain::{self, ApplicationStatus, CampaignDraft, CampaignKind, Decision, PriorityClaim};
 use super::entity::{application, campaign, position};
 use super::rules;
 use super::store::{self, NewApplication, NewCampaign};
@@ -253,15 +253,21 @@ pub async fn publish_campaign(
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ApplicationInput {
     pub position_id: i32,
-    /// A priority category code of the campaign's rule set, if any.
+    /// Every priority category the candidate claims, each with the document
+    /// that proves it; the rule set decides how they combine (highest only, or
+    /// cumulative up to its cap).
     #[serde(default)]
-    pub priority_category: Option<String>,
-    /// Section ids the candidate claims exemption from.
+    pub priority_claims: Vec<PriorityClaim>,
+    /// Sections the candidate asks to be exempted from, as the rule set names
+    /// them: `round.section` (e.g. `round_1.general_knowledge`), or the section
+    /// id alone when no other round has a section of that id. Only sections the
+    /// rule set marks `exemptible` are accepted; the error names them.
     #[serde(default)]
     pub exemptions: Vec<String>,
-    /// Reference of the document proving the priority or exemption.
+    /// The document proving the exemptions; needed when any is claimed.
     #[serde(default)]
     pub document_ref: Option<String>,
 }
@@ -289,6 +295,7 @@ pub async fn apply(
             Text::key("applications.window_closed"),
         ));
     }
+    let rule_set = rules::of(&c)?;
     let position = store::find_position(&state.db, input.position_id).await?;
     let mut errors = Vec::new();
     if position.as_ref().is_none_or(|p| p.campaign_id != c.id) {
@@ -297,40 +304,21 @@ pub async fn apply(
             Text::key("applications.bad_position"),
         ));
     }
-    let priority = input
-        .priority_category
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
-    if let Some(code) = &priority
-        && !rules::priority_categories(&c.rule_set)
-            .iter()
-            .any(|p| &p.code == code)
-    {
-        errors.push(FieldError::new(
-            "priority_category",
-            Text::key("applications.bad_priority"),
-        ));
-    }
-    let sections = rules::exemptible_sections(&c.rule_set);
-    if let Some(bad) = input
-        .exemptions
-        .iter()
-        .find(|e| !sections.iter().any(|s| &s.id == *e))
-    {
-        errors.push(FieldError::new(
-            "exemptions",
-            Text::key("applications.bad_exemption").with("section", bad),
-        ));
-    }
+    let claims = domain::check_claims(&rule_set, &input.priority_claims).unwrap_or_else(|problems| {
+        errors.extend(problems.into_iter().map(|t| FieldError::new("priority_claims", t)));
+        Vec::new()
+    });
+    let exemptions = domain::check_exemptions(&rule_set, &input.exemptions).unwrap_or_else(|problems| {
+        errors.extend(problems.into_iter().map(|t| FieldError::new("exemptions", t)));
+        Vec::new()
+    });
     let document_ref = input
         .document_ref
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
-    if (priority.is_some() || !input.exemptions.is_empty()) && document_ref.is_none() {
+    if !exemptions.is_empty() && document_ref.is_none() {
         errors.push(FieldError::new(
             "document_ref",
             Text::key("applications.document_needed"),
@@ -355,8 +343,8 @@ pub async fn apply(
             campaign_id: c.id,
             position_id: input.position_id,
             candidate_id: user.id,
-            priority_category: priority,
-            exemptions: input.exemptions.clone(),
+            priority_claims: claims,
+            exemptions,
             document_ref,
             status: ApplicationStatus::Submitted,
             extra_minutes: 0,

@@ -6,9 +6,10 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::domain::{ApplicationStatus, CampaignKind};
-use super::entity::{application, campaign, position, staff_link};
+use super::domain::{ApplicationStatus, CampaignKind, PriorityClaim, section_key};
+use super::entity::{application, campaign, position, round_result, staff_link};
 use crate::accounts::entity::user;
+use crate::rules::model::SectionRef;
 
 pub struct NewCampaign {
     pub title: String,
@@ -122,8 +123,8 @@ pub struct NewApplication {
     pub campaign_id: i32,
     pub position_id: i32,
     pub candidate_id: i32,
-    pub priority_category: Option<String>,
-    pub exemptions: Vec<String>,
+    pub priority_claims: Vec<PriorityClaim>,
+    pub exemptions: Vec<SectionRef>,
     pub document_ref: Option<String>,
     pub status: ApplicationStatus,
     pub extra_minutes: i32,
@@ -138,8 +139,10 @@ pub async fn insert_application(
         campaign_id: Set(a.campaign_id),
         position_id: Set(a.position_id),
         candidate_id: Set(a.candidate_id),
-        priority_category: Set(a.priority_category),
-        exemptions: Set(serde_json::to_string(&a.exemptions).unwrap_or_else(|_| "[]".into())),
+        priority_claims: Set(json_of(&a.priority_claims)),
+        exemptions: Set(json_of(
+            &a.exemptions.iter().map(section_key).collect::<Vec<_>>(),
+        )),
         document_ref: Set(a.document_ref),
         status: Set(a.status.as_str().to_owned()),
         reject_reason: Set(None),
@@ -151,6 +154,41 @@ pub async fn insert_application(
     }
     .insert(db)
     .await
+}
+
+fn json_of<T: serde::Serialize>(value: &T) -> String {
+    // Serialising plain strings and structs of strings cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".into())
+}
+
+impl application::Model {
+    /// The categories claimed, each with its document. A stored value that does
+    /// not read is an error, never "no claims".
+    pub fn priority_claims(&self) -> Result<Vec<PriorityClaim>, DbErr> {
+        serde_json::from_str(&self.priority_claims).map_err(|e| {
+            DbErr::Type(format!(
+                "application {}: priority claims do not read: {e}",
+                self.id
+            ))
+        })
+    }
+
+    /// The sections the candidate is exempted from.
+    pub fn exempt_sections(&self) -> Result<Vec<SectionRef>, DbErr> {
+        let names: Vec<String> = serde_json::from_str(&self.exemptions).map_err(|e| {
+            DbErr::Type(format!("application {}: exemptions do not read: {e}", self.id))
+        })?;
+        names
+            .iter()
+            .map(|n| match n.split_once('.') {
+                Some((round, section)) => Ok(SectionRef::new(round, section)),
+                None => Err(DbErr::Type(format!(
+                    "application {}: exemption {n:?} is not round.section",
+                    self.id
+                ))),
+            })
+            .collect()
+    }
 }
 
 pub async fn find_application(
@@ -341,4 +379,83 @@ pub async fn mark_promoted(
         .exec(db)
         .await?;
     Ok(r.rows_affected == 1)
+}
+
+/// Replaces the recorded outcome of a round for every application listed.
+pub async fn record_round_results(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    round: i32,
+    outcomes: &[(i32, bool, String)],
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    round_result::Entity::delete_many()
+        .filter(round_result::Column::CampaignId.eq(campaign_id))
+        .filter(round_result::Column::Round.eq(round))
+        .exec(db)
+        .await?;
+    for chunk in outcomes.chunks(500) {
+        round_result::Entity::insert_many(chunk.iter().map(|(application_id, qualified, failures)| {
+            round_result::ActiveModel {
+                campaign_id: Set(campaign_id),
+                application_id: Set(*application_id),
+                round: Set(round),
+                qualified: Set(*qualified),
+                failures: Set(failures.clone()),
+                decided_ms: Set(now_ms),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The recorded outcomes of a campaign's round, by application.
+pub async fn round_results(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    round: i32,
+) -> Result<Vec<round_result::Model>, DbErr> {
+    round_result::Entity::find()
+        .filter(round_result::Column::CampaignId.eq(campaign_id))
+        .filter(round_result::Column::Round.eq(round))
+        .order_by_asc(round_result::Column::ApplicationId)
+        .all(db)
+        .await
+}
+
+/// One application's recorded outcome of a round, if the round was closed.
+pub async fn round_result_of(
+    db: &impl ConnectionTrait,
+    application_id: i32,
+    round: i32,
+) -> Result<Option<round_result::Model>, DbErr> {
+    round_result::Entity::find()
+        .filter(round_result::Column::ApplicationId.eq(application_id))
+        .filter(round_result::Column::Round.eq(round))
+        .one(db)
+        .await
+}
+
+/// Who may sit round `round` of a campaign: None for round 1 (everyone
+/// approved), otherwise the applications recorded as qualified when round
+/// `round - 1` was closed — nobody while it is not.
+pub async fn admitted_to_round(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+    round: i32,
+) -> Result<Option<std::collections::HashSet<i32>>, DbErr> {
+    if round <= 1 {
+        return Ok(None);
+    }
+    Ok(Some(
+        round_results(db, campaign_id, round - 1)
+            .await?
+            .into_iter()
+            .filter(|r| r.qualified)
+            .map(|r| r.application_id)
+            .collect(),
+    ))
 }

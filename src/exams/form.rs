@@ -78,6 +78,20 @@ pub struct FormItem {
     pub option_order: Vec<u16>,
 }
 
+impl Form {
+    /// The form less the items of the sections at `exempt` (by index): an
+    /// exempt candidate's form keeps the section, empty, so that sections still
+    /// line up with the paper's, and the seed still gives back the same form.
+    pub fn without_sections(mut self, exempt: &[usize]) -> Form {
+        for &i in exempt {
+            if let Some(s) = self.sections.get_mut(i) {
+                s.items.clear();
+            }
+        }
+        self
+    }
+}
+
 /// Draws one form. For many forms of one paper, resolve once with
 /// [`ResolvedBlueprint::new`] and call [`ResolvedBlueprint::draw`].
 pub fn draw(bp: &Blueprint, pool: &[PoolItem], seed: u64) -> Result<Form, Vec<Shortfall>> {

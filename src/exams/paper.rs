@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::blueprint::Blueprint;
+use crate::rules::model::{Round, Section, SectionRef};
 use crate::web::i18n::Text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
@@ -109,10 +110,71 @@ pub fn check(spec: &PaperSpec, timing: &Timing) -> Vec<(&'static str, Text)> {
     errors
 }
 
+/// The rule-set section each paper section stands for, in paper order (paper
+/// round N is the rule set's N-th round): the section whose Vietnamese or
+/// English title is the paper section's title, as the starting blueprint names
+/// them; otherwise the one at the same position among the round's sections that
+/// have questions; None for a paper section that stands for nothing.
+pub fn rule_sections<'r>(round: Option<&'r Round>, paper_titles: &[String]) -> Vec<Option<&'r Section>> {
+    let counted: Vec<&Section> = round
+        .map(|r| r.sections.iter().filter(|s| s.questions > 0).collect())
+        .unwrap_or_default();
+    paper_titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| {
+            let title = title.trim();
+            round
+                .and_then(|r| {
+                    r.sections
+                        .iter()
+                        .find(|s| s.title.vi.trim() == title || s.title.en.trim() == title)
+                })
+                .or_else(|| counted.get(i).copied())
+        })
+        .collect()
+}
+
+/// The paper sections (by index) that stand for a section the candidate is
+/// exempt from: their form holds no items there, so nothing is sat or scored.
+pub fn exempt_sections(round: Option<&Round>, paper_titles: &[String], exemptions: &[SectionRef]) -> Vec<usize> {
+    let Some(r) = round else {
+        return Vec::new();
+    };
+    rule_sections(round, paper_titles)
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            s.is_some_and(|s| {
+                s.exemptible && exemptions.iter().any(|e| e.round == r.id && e.section == s.id)
+            })
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::exams::blueprint::{BlueprintRow, SectionSpec};
+
+    #[test]
+    fn only_the_exempt_sections_of_the_papers_round_are_left_out() {
+        let mut rules = crate::rules::presets::vn_138_2020_recruitment();
+        rules.rounds[0].sections[1].exemptible = true;
+        let titles = vec!["Kiến thức chung".to_owned(), "Foreign language".into()];
+        let fl = SectionRef::new("round_1", "foreign_language");
+        assert_eq!(exempt_sections(rules.rounds.first(), &titles, &[fl.clone()]), vec![1]);
+        assert!(
+            exempt_sections(rules.rounds.get(1), &titles, &[fl]).is_empty(),
+            "an exemption names its round"
+        );
+        let gk = SectionRef::new("round_1", "general_knowledge");
+        assert!(
+            exempt_sections(rules.rounds.first(), &titles, &[gk]).is_empty(),
+            "a section the rules do not let be exempted is sat"
+        );
+    }
 
     fn spec(count: u32) -> PaperSpec {
         PaperSpec {

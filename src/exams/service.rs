@@ -444,10 +444,31 @@ pub async fn preview(
     Ok((p, f, content))
 }
 
+/// The sections of paper `p` that application `a` is exempt from, by index.
+pub fn exempt_in_paper(
+    rules: &crate::rules::model::RuleSet,
+    p: &paper::Model,
+    s: &PaperSpec,
+    a: &campaigns::entity::application::Model,
+) -> Result<Vec<usize>, AppError> {
+    let exemptions = a.exempt_sections()?;
+    if exemptions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let titles: Vec<String> = s.blueprint.sections.iter().map(|x| x.title.clone()).collect();
+    let round = usize::try_from(p.round - 1)
+        .ok()
+        .and_then(|r| rules.rounds.get(r));
+    Ok(spec::exempt_sections(round, &titles, &exemptions))
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Issued {
     pub issued: usize,
     pub already: usize,
+    /// Approved applicants who did not qualify in the rounds before this
+    /// paper's (or whose results there are not final yet): no form for them.
+    pub not_admitted: usize,
 }
 
 /// Draws and stores a form for every approved applicant of the campaign who has
@@ -488,18 +509,29 @@ pub async fn issue_forms(
         .into_iter()
         .filter_map(|f| f.application_id)
         .collect();
+    let rules = campaigns::store::find_campaign(&state.db, p.campaign_id)
+        .await?
+        .ok_or(AppError::NotFound)
+        .and_then(|c| campaigns::rules::of(&c))?;
+    let admitted = campaigns::store::admitted_to_round(&state.db, p.campaign_id, p.round).await?;
     let now = state.now_ms();
     let txn = state.db.begin_write().await?;
     let mut issued = 0;
+    let not_admitted = admitted.as_ref().map_or(0, |a| {
+        apps.iter()
+            .filter(|r| !a.contains(&r.application.id))
+            .count()
+    });
     let mut used = std::collections::BTreeSet::new();
-    for row in apps
-        .iter()
-        .filter(|r| !existing.contains(&r.application.id))
-    {
+    for row in apps.iter().filter(|r| {
+        !existing.contains(&r.application.id)
+            && admitted.as_ref().is_none_or(|a| a.contains(&r.application.id))
+    }) {
         let seed = u64::from_le_bytes(crate::random_bytes::<8>());
         let f = resolved
             .draw(seed)
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("a feasible paper failed to draw")))?;
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("a feasible paper failed to draw")))?
+            .without_sections(&exempt_in_paper(&rules, &p, &s, &row.application)?);
         used.extend(
             f.sections
                 .iter()
@@ -520,6 +552,7 @@ pub async fn issue_forms(
     Ok(Issued {
         issued,
         already: existing.len(),
+        not_admitted,
     })
 }
 
@@ -566,8 +599,22 @@ pub async fn reproduce(
         .filter(|f| f.paper_id == p.id)
         .ok_or(AppError::NotFound)?;
     let (s, pool, _) = pool_of(state, &p).await?;
+    let exempt = match stored.application_id {
+        Some(id) => {
+            let a = campaigns::store::find_application(&state.db, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let c = campaigns::store::find_campaign(&state.db, p.campaign_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            exempt_in_paper(&campaigns::rules::of(&c)?, &p, &s, &a)?
+        }
+        None => Vec::new(),
+    };
     let seed = stored.seed as u64;
-    let again = form::draw(&s.blueprint, &pool, seed).ok();
+    let again = form::draw(&s.blueprint, &pool, seed)
+        .ok()
+        .map(|f| f.without_sections(&exempt));
     let identical = again.as_ref().is_some_and(|f| f.encode() == stored.data);
     Ok(Reproduction {
         form_id,

@@ -12,6 +12,7 @@ use super::service::{
     self, CampaignResults, GradeRun, KeyCorrectionImpact, KeyCorrectionInput, OwnResult,
     PaperStatistics,
 };
+use super::rounds::RoundState;
 use crate::state::AppState;
 use crate::web::{AppError, AuthUser, Json};
 
@@ -26,6 +27,10 @@ pub fn router() -> Router<AppState> {
             post(tie_decision),
         )
         .route("/api/campaigns/{id}/release", post(release))
+        .route(
+            "/api/campaigns/{id}/rounds/{round}/close",
+            post(close_round),
+        )
         .route("/api/results", get(mine))
 }
 
@@ -120,5 +125,19 @@ pub async fn key_correction(
 ) -> Result<axum::Json<KeyCorrectionImpact>, AppError> {
     Ok(axum::Json(
         service::correct_key(&state, &user, id, &input).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/campaigns/{id}/rounds/{round}/close", tag = "grading",
+    params(("id" = i32, Path), ("round" = i32, Path, description = "1-based; every round but the last")),
+    responses((status = 200, body = RoundState, description = "who qualified in this round and the ones before it is recorded (audited); a later round opens to them only"),
+        (status = 404), (status = 422, description = "a paper of the round is still open or not fully graded, or the round gates nothing; each problem is listed")))]
+pub async fn close_round(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path((id, round)): Path<(i32, i32)>,
+) -> Result<axum::Json<RoundState>, AppError> {
+    Ok(axum::Json(
+        super::rounds::close_round(&state, &user, id, round).await?,
     ))
 }

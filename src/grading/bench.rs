@@ -305,7 +305,11 @@ async fn bench(url: &str, args: &GradingBenchArgs) -> anyhow::Result<Figures> {
             campaign_id: Set(campaign.id),
             position_id: Set(position_ids[i % POSITIONS]),
             candidate_id: Set(id + 1),
-            priority_category: Set((i % 17 == 0).then(|| "veteran".to_owned())),
+            priority_claims: Set(if i % 17 == 0 {
+                r#"[{"code":"veteran","document_ref":"QĐ 1/2020"}]"#.into()
+            } else {
+                "[]".into()
+            }),
             exemptions: Set("[]".into()),
             document_ref: Set(None),
             status: Set("approved".into()),

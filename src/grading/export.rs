@@ -41,7 +41,11 @@ fn rows(r: &CampaignResults) -> Vec<Vec<Cell>> {
             cells.extend(
                 row.sections
                     .iter()
-                    .map(|s| s.map_or(Cell::Empty, Cell::Number)),
+                    .map(|s| match (s.exempt, s.score) {
+                        (true, _) => Cell::Text(r.exempt_label.clone()),
+                        (false, Some(x)) => Cell::Number(x),
+                        (false, None) => Cell::Empty,
+                    }),
             );
             cells.push(Cell::Text(row.priority_categories.join(" ")));
             cells.push(Cell::Number(row.priority_points));

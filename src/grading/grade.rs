@@ -29,19 +29,11 @@ pub struct SectionRule {
 
 /// The rules for each of a paper's sections, in paper order.
 pub fn section_rules(round: Option<&Round>, paper_titles: &[String]) -> Vec<SectionRule> {
-    let counted: Vec<_> = round
-        .map(|r| r.sections.iter().filter(|s| s.questions > 0).collect())
-        .unwrap_or_default();
-    paper_titles
-        .iter()
-        .enumerate()
-        .map(|(i, title)| {
-            let by_title = round.and_then(|r| {
-                r.sections.iter().find(|s| {
-                    s.title.vi.trim() == title.trim() || s.title.en.trim() == title.trim()
-                })
-            });
-            match (by_title.or_else(|| counted.get(i).copied()), round) {
+    crate::exams::paper::rule_sections(round, paper_titles)
+        .into_iter()
+        .zip(paper_titles)
+        .map(|(section, title)| {
+            match (section, round) {
                 (Some(s), Some(r)) => SectionRule {
                     round: r.id.clone(),
                     section: s.id.clone(),

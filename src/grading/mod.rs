@@ -8,6 +8,7 @@ pub mod grade;
 pub mod item_analysis;
 pub mod marking;
 pub mod ranking;
+pub mod rounds;
 pub mod routes;
 pub mod service;
 pub mod store;

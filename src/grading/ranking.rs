@@ -623,6 +623,29 @@ fn score_candidate<'a>(
     }
 }
 
+/// Who qualified in rounds 1..=`through` for the rounds after them: per
+/// candidate, the failures of the first of those rounds they failed, empty when
+/// they passed every one (exemptions count as in the ranking). Only section pass
+/// marks decide here; the total pass rule and priority points belong to the
+/// final ranking.
+pub fn qualification(
+    rules: &RuleSet,
+    through: usize,
+    candidates: &[CandidateResult],
+) -> Vec<(ApplicationId, Vec<Failure>)> {
+    let mut earlier = rules.clone();
+    earlier.rounds.truncate(through);
+    earlier.total_pass = None;
+    let mut warnings = Vec::new();
+    candidates
+        .iter()
+        .map(|c| {
+            let failures = score_candidate(&earlier, c, &mut warnings).entry.failures;
+            (c.application_id, failures)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1028,6 +1051,53 @@ mod tests {
                 "absent it"
             ]
         );
+    }
+
+    #[test]
+    fn a_round_one_failure_does_not_qualify_for_round_two_and_an_exempt_section_is_not_needed() {
+        let rules = presets::vn_138_2020_recruitment();
+        let passed = CandidateResult {
+            application_id: 1,
+            sections: round_one(&rules),
+            ..CandidateResult::default()
+        };
+        let mut failed = passed.clone();
+        failed.application_id = 2;
+        failed.sections[1].points = 10.0;
+        let mut exempt = passed.clone();
+        exempt.application_id = 3;
+        exempt.sections.retain(|s| s.section != "foreign_language");
+        exempt.exemptions = vec![SectionRef::new("round_1", "foreign_language")];
+        let absent = CandidateResult {
+            application_id: 4,
+            ..CandidateResult::default()
+        };
+        let q = qualification(&rules, 1, &[passed, failed, exempt, absent]);
+        let failures = |id| &q.iter().find(|(a, _)| *a == id).map(|(_, f)| f).unwrap_or_else(|| panic!("{id}"))[..];
+        assert!(failures(1).is_empty(), "no round-2 score is needed to qualify");
+        assert_eq!(
+            failures(2),
+            &[Failure::BelowSectionPassMark {
+                round: "round_1".into(),
+                section: "foreign_language".into(),
+                score: 10.0,
+                pass_mark: 15.0
+            }]
+        );
+        assert!(failures(3).is_empty(), "an exempt section is not sat and not needed");
+        assert_eq!(failures(4).len(), 3, "absent from every section");
+    }
+
+    #[test]
+    fn cumulative_priority_stops_at_the_rule_sets_cap() {
+        let mut rules = presets::vn_170_2025_recruitment();
+        rules.priority.combination = crate::rules::model::Combination::Cumulative;
+        rules.priority.cap = Some(10.0);
+        let e = rules
+            .priority
+            .entitlement(&["hero_or_war_invalid", "ethnic_minority"]);
+        assert_eq!(e.points, 10.0, "7.5 + 5 capped at 10");
+        assert_eq!(e.applied, vec!["hero_or_war_invalid", "ethnic_minority"]);
     }
 
     #[test]

@@ -14,7 +14,8 @@ use super::item_analysis::{HistogramLabels, ItemFlag, histogram_svg};
 use super::ranking::Standing;
 use super::service::{self, CampaignResults, OwnResult, PaperStatistics, fmt2};
 use crate::state::AppState;
-use crate::web::{AppError, AuthUser, Form, Page, Shell, render};
+use crate::web::i18n::Text;
+use crate::web::{AppError, AuthUser, CurrentUser, Form, Page, Shell, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns/{id}/results.csv", get(results_csv))
         .route("/campaigns/{id}/results.xlsx", get(results_xlsx))
         .route("/campaigns/{id}/release", post(release))
+        .route("/campaigns/{id}/rounds/{round}/close", post(close_round))
         .route(
             "/campaigns/{id}/positions/{position}/tie-decision",
             post(tie_decision),
@@ -99,6 +101,9 @@ struct ResultsPage {
     s: Shell,
     r: CampaignResults,
     chart: String,
+    rounds: Vec<super::rounds::RoundState>,
+    /// Why closing a round was refused, shown beside the rounds.
+    round_errors: Vec<String>,
 }
 
 impl ResultsPage {
@@ -141,9 +146,54 @@ async fn results(
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
 ) -> Result<impl IntoResponse, AppError> {
-    let r = service::results_for(&state, &user, id).await?;
+    results_page(&state, s, &user, id, Vec::new()).await
+}
+
+async fn results_page(
+    state: &AppState,
+    s: Shell,
+    user: &CurrentUser,
+    id: i32,
+    round_errors: Vec<String>,
+) -> Result<Response, AppError> {
+    let r = service::results_for(state, user, id).await?;
+    let rounds = super::rounds::round_states(state, user, id).await?;
     let chart = svg(&s, "results-histogram", &r.histogram);
-    render(ResultsPage { s, r, chart })
+    Ok(render(ResultsPage {
+        s,
+        r,
+        chart,
+        rounds,
+        round_errors,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct CloseRoundForm {
+    /// The confirmation checkbox: closing decides who may sit the next round.
+    confirm: Option<String>,
+}
+
+async fn close_round(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path((id, round)): Path<(i32, i32)>,
+    Form(form): Form<CloseRoundForm>,
+) -> Result<Response, AppError> {
+    let outcome = if form.confirm.is_none() {
+        Err(AppError::invalid("confirm", Text::key("rounds.confirm_needed")))
+    } else {
+        super::rounds::close_round(&state, &user, id, round).await
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}/results")).into_response()),
+        Err(e) => {
+            let errors = e.into_form_messages(s.tr.0)?;
+            results_page(&state, s, &user, id, errors).await
+        }
+    }
 }
 
 async fn results_csv(

@@ -23,7 +23,7 @@ use crate::campaigns::entity::{campaign, position};
 use crate::exams::entity::paper;
 use crate::exams::form::Form;
 use crate::exams::paper::ReleasePolicy;
-use crate::rules::model::{RuleSet, SectionRef};
+use crate::rules::model::RuleSet;
 use crate::state::AppState;
 use crate::web::i18n::Text;
 use crate::web::{AppError, CurrentUser};
@@ -392,8 +392,8 @@ pub struct ResultRow {
     pub candidate_id: i32,
     pub full_name: String,
     pub username: String,
-    /// Per column, scaled to the section's maximum; None when absent or exempt.
-    pub sections: Vec<Option<f64>>,
+    /// Per column.
+    pub sections: Vec<SectionCell>,
     pub priority_categories: Vec<String>,
     pub priority_points: f64,
     pub score: f64,
@@ -407,6 +407,15 @@ pub struct ResultRow {
     pub reason: String,
     #[schema(value_type = Vec<Object>)]
     pub failures: Vec<Failure>,
+}
+
+/// One section of one candidate's result.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SectionCell {
+    /// Scaled to the section's maximum; None when absent or exempt.
+    pub score: Option<f64>,
+    /// Exempted on the application (miễn): neither sat nor counted, never 0.
+    pub exempt: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -435,6 +444,9 @@ pub struct CampaignResults {
     #[schema(value_type = Vec<Object>)]
     pub histogram: Vec<Bin>,
     pub histogram_max: f64,
+    /// How an exempt section reads in the caller's language, for exports.
+    #[serde(skip)]
+    pub exempt_label: String,
 }
 
 /// Why a candidate passed or failed, for people.
@@ -553,18 +565,8 @@ pub async fn ranking_input(
     )
     .await?;
     for (a, u) in applications {
-        let exemptions: Vec<String> = serde_json::from_str(&a.exemptions).unwrap_or_default();
-        let exemptions = exemptions
-            .iter()
-            .filter_map(|id| {
-                rules.rounds.iter().find_map(|r| {
-                    r.sections
-                        .iter()
-                        .any(|s| s.id == *id)
-                        .then(|| SectionRef::new(&r.id, id))
-                })
-            })
-            .collect();
+        let exemptions = a.exempt_sections()?;
+        let priority_categories = a.priority_claims()?.into_iter().map(|c| c.code).collect();
         let facts = TieBreakFacts {
             date_of_birth: u.as_ref().and_then(|u| u.date_of_birth),
             gender: u
@@ -581,7 +583,7 @@ pub async fn ranking_input(
                 application_id: i64::from(a.id),
                 sections: sections_of.remove(&a.id).unwrap_or_default(),
                 exemptions,
-                priority_categories: a.priority_category.iter().cloned().collect(),
+                priority_categories,
                 facts,
             });
         people.insert(
@@ -678,10 +680,14 @@ pub fn campaign_results(
                         sections: cols
                             .iter()
                             .map(|c| {
-                                e.sections
+                                let s = e
+                                    .sections
                                     .iter()
-                                    .find(|s| s.round == c.round && s.section == c.section)
-                                    .and_then(|s| s.score)
+                                    .find(|s| s.round == c.round && s.section == c.section);
+                                SectionCell {
+                                    score: s.and_then(|s| s.score),
+                                    exempt: s.is_some_and(|s| s.exempt),
+                                }
                             })
                             .collect(),
                         priority_categories: e.priority_categories.clone(),
@@ -730,6 +736,7 @@ pub fn campaign_results(
         ungraded_papers: input.ungraded_papers.clone(),
         histogram: item_analysis::histogram(&totals, 0.0, histogram_max, 20),
         histogram_max,
+        exempt_label: Text::key("results.exempt").render(locale),
     }
 }
 
@@ -861,6 +868,8 @@ pub struct OwnResult {
 pub struct OwnSection {
     pub title: String,
     pub score: Option<f64>,
+    /// Exempted on the application: shown as exempt (miễn), never as 0.
+    pub exempt: bool,
     pub max_points: f64,
     /// Whether the score reaches the section's pass mark, where it has one.
     pub passed: Option<bool>,
@@ -920,14 +929,15 @@ pub async fn own_results(state: &AppState, user: &CurrentUser) -> Result<Vec<Own
             sections: cols
                 .iter()
                 .map(|col| {
-                    let score = e
+                    let s = e
                         .sections
                         .iter()
-                        .find(|s| s.round == col.round && s.section == col.section)
-                        .and_then(|s| s.score);
+                        .find(|s| s.round == col.round && s.section == col.section);
+                    let score = s.and_then(|s| s.score);
                     OwnSection {
                         title: col.title.clone(),
                         score,
+                        exempt: s.is_some_and(|s| s.exempt),
                         max_points: col.max_points,
                         passed: section_passed(&input.rules, &col.round, &col.section, score),
                     }
@@ -997,6 +1007,7 @@ async fn provisional_result(
         .find(|p| p.id == a.position_id)
         .map(|p| p.title)
         .unwrap_or_default();
+    let exempt = a.exempt_sections()?;
     let sections: Vec<OwnSection> = columns(&rules, lang)
         .iter()
         .map(|col| {
@@ -1006,6 +1017,9 @@ async fn provisional_result(
             OwnSection {
                 title: col.title.clone(),
                 score,
+                exempt: exempt
+                    .iter()
+                    .any(|e| e.round == col.round && e.section == col.section),
                 max_points: col.max_points,
                 passed: score.and_then(|_| section_passed(&rules, &col.round, &col.section, score)),
             }

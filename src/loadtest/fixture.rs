@@ -99,7 +99,7 @@ async fn fixture(
                 campaign_id: campaign.id,
                 position_id: position.id,
                 candidate_id: u.id,
-                priority_category: None,
+                priority_claims: Vec::new(),
                 exemptions: Vec::new(),
                 document_ref: None,
                 status: ApplicationStatus::Approved,

@@ -208,6 +208,10 @@ pub struct TotalPassRule {
 pub struct PriorityRule {
     pub combination: Combination,
     pub categories: Vec<PriorityCategory>,
+    /// With [`Combination::Cumulative`], the most points all categories
+    /// together may add; None for no cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -273,6 +277,9 @@ impl PriorityRule {
                         out.points += k.points;
                         out.applied.push(k.code.clone());
                     }
+                }
+                if let Some(cap) = self.cap {
+                    out.points = out.points.min(cap);
                 }
             }
         }
@@ -686,6 +693,11 @@ fn check_pass_mark(pm: PassMark, max: f64, at: &str, out: &mut Vec<String>) {
 }
 
 fn validate_priority(rule: &PriorityRule, out: &mut Vec<String>) {
+    if let Some(cap) = rule.cap
+        && !(cap.is_finite() && cap >= 0.0)
+    {
+        out.push(format!("the priority cap must be 0 or more, got {cap}"));
+    }
     for (i, k) in rule.categories.iter().enumerate() {
         let at = if k.code.trim().is_empty() {
             out.push(format!("priority category {} has no code", i + 1));
@@ -836,6 +848,7 @@ mod tests {
     fn highest_only_takes_the_best_category_and_names_it() {
         let rule = PriorityRule {
             combination: Combination::HighestOnly,
+            cap: None,
             categories: vec![category("a", 2.5), category("b", 5.0), category("c", 7.5)],
         };
         let e = rule.entitlement(&["a", "b", "zz"]);
@@ -848,6 +861,7 @@ mod tests {
     fn cumulative_adds_each_category_once() {
         let rule = PriorityRule {
             combination: Combination::Cumulative,
+            cap: None,
             categories: vec![category("a", 2.5), category("b", 5.0)],
         };
         let e = rule.entitlement(&["b", "a", "a"]);

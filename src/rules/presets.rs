@@ -116,6 +116,7 @@ const TRADE_UNION_NOTE: &str = "Added by a later amendment (reported as Decree 1
 fn vn_priority(trade_union_note: Option<&str>) -> PriorityRule {
     PriorityRule {
         combination: Combination::HighestOnly,
+        cap: None,
         categories: vec![
             category(
                 "hero_or_war_invalid",
@@ -392,6 +393,7 @@ pub fn vn_115_2020_promotion() -> RuleSet {
         ],
         priority: PriorityRule {
             combination: Combination::HighestOnly,
+            cap: None,
             categories: vec![],
         },
         total_pass: None,
@@ -461,6 +463,7 @@ pub fn generic_merit() -> RuleSet {
         )],
         priority: PriorityRule {
             combination: Combination::HighestOnly,
+            cap: None,
             categories: vec![
                 category(
                     "veteran",
