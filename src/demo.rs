@@ -648,6 +648,25 @@ async fn load_essay_paper(state: &AppState) -> anyhow::Result<()> {
     papers::publish(state, &board, paper.id)
         .await
         .map_err(fail)?;
+    // Round 2 is open only to those who qualified in round 1: the three who
+    // wrote it passed an earlier round-1 sitting, recorded as closed.
+    let mut qualified = Vec::new();
+    for (username, _) in ESSAYS {
+        if let Some(u) = store::find_by_username(&state.db, username).await?
+            && let Some(app) =
+                crate::campaigns::store::application_of(&state.db, campaign.id, u.id).await?
+        {
+            qualified.push((app.id, true, "[]".to_owned()));
+        }
+    }
+    crate::campaigns::store::record_round_results(
+        &state.db,
+        campaign.id,
+        1,
+        &qualified,
+        now - 48 * 3_600_000,
+    )
+    .await?;
     papers::issue_forms(state, &personnel, paper.id)
         .await
         .map_err(fail)?;

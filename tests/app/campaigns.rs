@@ -148,41 +148,113 @@ async fn a_candidate_applies_once_per_campaign() {
 }
 
 #[tokio::test]
-async fn priority_and_exemption_claims_are_checked_against_the_rule_set() {
+async fn priority_claims_and_exemptions_are_checked_against_the_rule_set() {
     let app = TestApp::new().await;
     let w = world(&app).await;
     let (id, position) = w.published().await;
     let cand = app.api_as(Role::Candidate).await;
+    let url = format!("/api/campaigns/{id}/applications");
     let r = cand
         .post(
-            &format!("/api/campaigns/{id}/applications"),
-            json!({"position_id": position, "priority_category": "royalty"}),
+            &url,
+            json!({"position_id": position, "priority_claims": [{"code": "royalty", "document_ref": "x"}]}),
         )
         .await;
-    assert_eq!(r.json()["errors"][0]["field"], "priority_category");
+    assert_eq!(r.json()["errors"][0]["field"], "priority_claims");
     let rules = w.hr_a.get(&format!("/api/campaigns/{id}")).await.json()["rule_set"].clone();
-    let code = rules["priority"]["categories"][0]["code"]
-        .as_str()
+    let code = |i: usize| {
+        rules["priority"]["categories"][i]["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // The first section the rule set lets be exempted, by its bare id and as stored.
+    let (round, exemptible) = rules["rounds"]
+        .as_array()
         .unwrap()
-        .to_owned();
+        .iter()
+        .find_map(|r| {
+            let s = r["sections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["exemptible"] == true)?;
+            Some((r["id"].as_str()?.to_owned(), s["id"].as_str()?.to_owned()))
+        })
+        .unwrap();
+    assert!(
+        r.json()["errors"][0]["detail"].as_str().unwrap().contains(&code(0)),
+        "the refusal names the codes the rules know: {}",
+        r.text()
+    );
     let r = cand
         .post(
-            &format!("/api/campaigns/{id}/applications"),
-            json!({"position_id": position, "priority_category": code}),
+            &url,
+            json!({"position_id": position, "priority_claims": [{"code": code(0), "document_ref": " "}]}),
+        )
+        .await;
+    assert_eq!(
+        r.json()["errors"][0]["field"],
+        "priority_claims",
+        "each claim needs its document: {}",
+        r.text()
+    );
+    let r = cand
+        .post(&url, json!({"position_id": position, "priority_category": code(0)}))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "the old single field is refused, not silently dropped: {}",
+        r.text()
+    );
+    let r = cand
+        .post(&url, json!({"position_id": position, "exemptions": ["written"]}))
+        .await;
+    assert_eq!(r.json()["errors"][0]["field"], "exemptions", "{}", r.text());
+    assert!(
+        r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{round}.{exemptible}")),
+        "the refusal names what may be exempted: {}",
+        r.text()
+    );
+    let r = cand
+        .post(
+            &url,
+            json!({"position_id": position, "exemptions": [exemptible]}),
         )
         .await;
     assert_eq!(
         r.json()["errors"][0]["field"],
         "document_ref",
-        "a claim needs its document"
+        "an exemption needs its document: {}",
+        r.text()
     );
     let r = cand
         .post(
-            &format!("/api/campaigns/{id}/applications"),
-            json!({"position_id": position, "priority_category": code, "document_ref": "QĐ 123/2020"}),
+            &url,
+            json!({
+                "position_id": position,
+                "priority_claims": [
+                    {"code": code(0), "document_ref": "QĐ 123/2020"},
+                    {"code": code(1), "document_ref": "Giấy xác nhận 7/2021"}
+                ],
+                "exemptions": [exemptible],
+                "document_ref": "Chứng chỉ ngoại ngữ B2, 2025"
+            }),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let a = r.json();
+    assert_eq!(a["priority_claims"].as_array().unwrap().len(), 2);
+    assert_eq!(a["priority_claims"][1]["document_ref"], "Giấy xác nhận 7/2021");
+    assert_eq!(
+        a["exemptions"],
+        json!([format!("{round}.{exemptible}")]),
+        "stored as the rule set names it"
+    );
 }
 
 #[tokio::test]

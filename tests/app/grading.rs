@@ -108,7 +108,7 @@ async fn grading_scores_every_submitted_attempt_and_a_regrade_changes_nothing() 
         .iter()
         .find(|r| r["username"] == "thisinh01@example.vn")
         .unwrap();
-    assert_eq!(blank["sections"][0], 0.0, "a blank paper scores 0");
+    assert_eq!(blank["sections"][0]["score"], 0.0, "a blank paper scores 0");
     assert_eq!(blank["passed"], false);
     assert!(
         blank["reason"].as_str().unwrap().contains("30"),
@@ -118,7 +118,7 @@ async fn grading_scores_every_submitted_attempt_and_a_regrade_changes_nothing() 
         .iter()
         .find(|r| r["username"] == "demo.candidate")
         .unwrap();
-    let gk = me["sections"][0].as_f64().unwrap();
+    let gk = me["sections"][0]["score"].as_f64().unwrap();
     assert!(
         (0.0..=60.0).contains(&gk),
         "scaled to the rule set's 60: {me}"
@@ -679,7 +679,7 @@ fn written_score(results: &Value, username: &str) -> (Option<f64>, Option<u64>, 
         .position(|c| c["section"] == "written")
         .unwrap();
     (
-        row["sections"][col].as_f64(),
+        row["sections"][col]["score"].as_f64(),
         row["rank"].as_u64(),
         row["standing"].as_str().unwrap().to_owned(),
     )
