@@ -194,7 +194,10 @@ pub async fn apply(
     Json(input): Json<ApplicationInput>,
 ) -> Result<impl IntoResponse, AppError> {
     let a = service::apply(&state, &user, id, &input).await?;
-    Ok((StatusCode::CREATED, axum::Json(ApplicationView::try_from(a)?)))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ApplicationView::try_from(a)?),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -194,8 +194,16 @@ pub struct PriorityClaim {
 /// The claims as they will be stored (trimmed), or every problem with them:
 /// an unknown code names the codes the rule set has; each claim needs its own
 /// document; a category is claimed once.
-pub fn check_claims(rules: &RuleSet, claims: &[PriorityClaim]) -> Result<Vec<PriorityClaim>, Vec<Text>> {
-    let known: Vec<&str> = rules.priority.categories.iter().map(|c| c.code.as_str()).collect();
+pub fn check_claims(
+    rules: &RuleSet,
+    claims: &[PriorityClaim],
+) -> Result<Vec<PriorityClaim>, Vec<Text>> {
+    let known: Vec<&str> = rules
+        .priority
+        .categories
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
     let mut out: Vec<PriorityClaim> = Vec::with_capacity(claims.len());
     let mut problems = Vec::new();
     for claim in claims {
@@ -218,7 +226,11 @@ pub fn check_claims(rules: &RuleSet, claims: &[PriorityClaim]) -> Result<Vec<Pri
             });
         }
     }
-    if problems.is_empty() { Ok(out) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
 }
 
 /// A section named as the rule set names it: `round.section`, or the section's
@@ -281,7 +293,11 @@ pub fn check_exemptions(rules: &RuleSet, asked: &[String]) -> Result<Vec<Section
             ),
         }
     }
-    if problems.is_empty() { Ok(out) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -378,7 +394,10 @@ mod tests {
         let expected = vec![SectionRef::new("round_1", "general_knowledge")];
         let full = "round_1.general_knowledge".to_owned();
         assert_eq!(check_exemptions(&r, &[full.clone()]), Ok(expected.clone()));
-        assert_eq!(check_exemptions(&r, &["general_knowledge".to_owned()]), Ok(expected.clone()));
+        assert_eq!(
+            check_exemptions(&r, &["general_knowledge".to_owned()]),
+            Ok(expected.clone())
+        );
         assert_eq!(
             check_exemptions(&r, &[full, "general_knowledge".to_owned()]),
             Ok(expected),
@@ -410,14 +429,24 @@ mod tests {
             check_claims(&r, &[claim(&format!(" {code} "), " QĐ 1/2020 ")]),
             Ok(vec![claim(&code, "QĐ 1/2020")])
         );
-        let Err(p) = check_claims(&r, &[claim("royalty", "x"), claim(&code, ""), claim(&code, "a")]) else {
+        let Err(p) = check_claims(
+            &r,
+            &[claim("royalty", "x"), claim(&code, ""), claim(&code, "a")],
+        ) else {
             panic!("refused");
         };
         assert_eq!(p.len(), 2, "{p:?}");
-        assert!(p[0].english().contains(&code), "the known codes are named: {}", p[0].english());
+        assert!(
+            p[0].english().contains(&code),
+            "the known codes are named: {}",
+            p[0].english()
+        );
         let Err(p) = check_claims(&r, &[claim(&code, "a"), claim(&code, "b")]) else {
             panic!("refused");
         };
-        assert_eq!(p, vec![Text::key("applications.priority_twice").with("code", code.as_str())]);
+        assert_eq!(
+            p,
+            vec![Text::key("applications.priority_twice").with("code", code.as_str())]
+        );
     }
 }

@@ -5,7 +5,9 @@ use crate::db::BeginWrite;
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::domain::{self, ApplicationStatus, CampaignDraft, CampaignKind, Decision, PriorityClaim};
+use super::domain::{
+    self, ApplicationStatus, CampaignDraft, CampaignKind, Decision, PriorityClaim,
+};
 use super::entity::{application, campaign, position};
 use super::rules;
 use super::store::{self, NewApplication, NewCampaign};
@@ -304,14 +306,24 @@ pub async fn apply(
             Text::key("applications.bad_position"),
         ));
     }
-    let claims = domain::check_claims(&rule_set, &input.priority_claims).unwrap_or_else(|problems| {
-        errors.extend(problems.into_iter().map(|t| FieldError::new("priority_claims", t)));
-        Vec::new()
-    });
-    let exemptions = domain::check_exemptions(&rule_set, &input.exemptions).unwrap_or_else(|problems| {
-        errors.extend(problems.into_iter().map(|t| FieldError::new("exemptions", t)));
-        Vec::new()
-    });
+    let claims =
+        domain::check_claims(&rule_set, &input.priority_claims).unwrap_or_else(|problems| {
+            errors.extend(
+                problems
+                    .into_iter()
+                    .map(|t| FieldError::new("priority_claims", t)),
+            );
+            Vec::new()
+        });
+    let exemptions =
+        domain::check_exemptions(&rule_set, &input.exemptions).unwrap_or_else(|problems| {
+            errors.extend(
+                problems
+                    .into_iter()
+                    .map(|t| FieldError::new("exemptions", t)),
+            );
+            Vec::new()
+        });
     let document_ref = input
         .document_ref
         .as_deref()

@@ -176,7 +176,10 @@ impl application::Model {
     /// The sections the candidate is exempted from.
     pub fn exempt_sections(&self) -> Result<Vec<SectionRef>, DbErr> {
         let names: Vec<String> = serde_json::from_str(&self.exemptions).map_err(|e| {
-            DbErr::Type(format!("application {}: exemptions do not read: {e}", self.id))
+            DbErr::Type(format!(
+                "application {}: exemptions do not read: {e}",
+                self.id
+            ))
         })?;
         names
             .iter()
@@ -395,8 +398,8 @@ pub async fn record_round_results(
         .exec(db)
         .await?;
     for chunk in outcomes.chunks(500) {
-        round_result::Entity::insert_many(chunk.iter().map(|(application_id, qualified, failures)| {
-            round_result::ActiveModel {
+        round_result::Entity::insert_many(chunk.iter().map(
+            |(application_id, qualified, failures)| round_result::ActiveModel {
                 campaign_id: Set(campaign_id),
                 application_id: Set(*application_id),
                 round: Set(round),
@@ -404,8 +407,8 @@ pub async fn record_round_results(
                 failures: Set(failures.clone()),
                 decided_ms: Set(now_ms),
                 ..Default::default()
-            }
-        }))
+            },
+        ))
         .exec_without_returning(db)
         .await?;
     }

@@ -115,7 +115,10 @@ pub fn check(spec: &PaperSpec, timing: &Timing) -> Vec<(&'static str, Text)> {
 /// English title is the paper section's title, as the starting blueprint names
 /// them; otherwise the one at the same position among the round's sections that
 /// have questions; None for a paper section that stands for nothing.
-pub fn rule_sections<'r>(round: Option<&'r Round>, paper_titles: &[String]) -> Vec<Option<&'r Section>> {
+pub fn rule_sections<'r>(
+    round: Option<&'r Round>,
+    paper_titles: &[String],
+) -> Vec<Option<&'r Section>> {
     let counted: Vec<&Section> = round
         .map(|r| r.sections.iter().filter(|s| s.questions > 0).collect())
         .unwrap_or_default();
@@ -137,7 +140,11 @@ pub fn rule_sections<'r>(round: Option<&'r Round>, paper_titles: &[String]) -> V
 
 /// The paper sections (by index) that stand for a section the candidate is
 /// exempt from: their form holds no items there, so nothing is sat or scored.
-pub fn exempt_sections(round: Option<&Round>, paper_titles: &[String], exemptions: &[SectionRef]) -> Vec<usize> {
+pub fn exempt_sections(
+    round: Option<&Round>,
+    paper_titles: &[String],
+    exemptions: &[SectionRef],
+) -> Vec<usize> {
     let Some(r) = round else {
         return Vec::new();
     };
@@ -146,7 +153,10 @@ pub fn exempt_sections(round: Option<&Round>, paper_titles: &[String], exemption
         .enumerate()
         .filter(|(_, s)| {
             s.is_some_and(|s| {
-                s.exemptible && exemptions.iter().any(|e| e.round == r.id && e.section == s.id)
+                s.exemptible
+                    && exemptions
+                        .iter()
+                        .any(|e| e.round == r.id && e.section == s.id)
             })
         })
         .map(|(i, _)| i)
@@ -164,7 +174,10 @@ mod tests {
         rules.rounds[0].sections[1].exemptible = true;
         let titles = vec!["Kiến thức chung".to_owned(), "Foreign language".into()];
         let fl = SectionRef::new("round_1", "foreign_language");
-        assert_eq!(exempt_sections(rules.rounds.first(), &titles, &[fl.clone()]), vec![1]);
+        assert_eq!(
+            exempt_sections(rules.rounds.first(), &titles, &[fl.clone()]),
+            vec![1]
+        );
         assert!(
             exempt_sections(rules.rounds.get(1), &titles, &[fl]).is_empty(),
             "an exemption names its round"

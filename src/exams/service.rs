@@ -455,7 +455,12 @@ pub fn exempt_in_paper(
     if exemptions.is_empty() {
         return Ok(Vec::new());
     }
-    let titles: Vec<String> = s.blueprint.sections.iter().map(|x| x.title.clone()).collect();
+    let titles: Vec<String> = s
+        .blueprint
+        .sections
+        .iter()
+        .map(|x| x.title.clone())
+        .collect();
     let round = usize::try_from(p.round - 1)
         .ok()
         .and_then(|r| rules.rounds.get(r));
@@ -525,7 +530,9 @@ pub async fn issue_forms(
     let mut used = std::collections::BTreeSet::new();
     for row in apps.iter().filter(|r| {
         !existing.contains(&r.application.id)
-            && admitted.as_ref().is_none_or(|a| a.contains(&r.application.id))
+            && admitted
+                .as_ref()
+                .is_none_or(|a| a.contains(&r.application.id))
     }) {
         let seed = u64::from_le_bytes(crate::random_bytes::<8>());
         let f = resolved

@@ -8,11 +8,11 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::rounds::RoundState;
 use super::service::{
     self, CampaignResults, GradeRun, KeyCorrectionImpact, KeyCorrectionInput, OwnResult,
     PaperStatistics,
 };
-use super::rounds::RoundState;
 use crate::state::AppState;
 use crate::web::{AppError, AuthUser, Json};
 

@@ -38,15 +38,11 @@ fn rows(r: &CampaignResults) -> Vec<Vec<Cell>> {
                 Cell::Text(row.full_name.clone()),
                 Cell::Text(row.username.clone()),
             ];
-            cells.extend(
-                row.sections
-                    .iter()
-                    .map(|s| match (s.exempt, s.score) {
-                        (true, _) => Cell::Text(r.exempt_label.clone()),
-                        (false, Some(x)) => Cell::Number(x),
-                        (false, None) => Cell::Empty,
-                    }),
-            );
+            cells.extend(row.sections.iter().map(|s| match (s.exempt, s.score) {
+                (true, _) => Cell::Text(r.exempt_label.clone()),
+                (false, Some(x)) => Cell::Number(x),
+                (false, None) => Cell::Empty,
+            }));
             cells.push(Cell::Text(row.priority_categories.join(" ")));
             cells.push(Cell::Number(row.priority_points));
             cells.push(Cell::Number(row.score));

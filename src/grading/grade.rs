@@ -32,25 +32,23 @@ pub fn section_rules(round: Option<&Round>, paper_titles: &[String]) -> Vec<Sect
     crate::exams::paper::rule_sections(round, paper_titles)
         .into_iter()
         .zip(paper_titles)
-        .map(|(section, title)| {
-            match (section, round) {
-                (Some(s), Some(r)) => SectionRule {
-                    round: r.id.clone(),
-                    section: s.id.clone(),
-                    title: title.clone(),
-                    scaled_max: s.max_points,
-                    negative_marking: s.negative_marking,
-                    floor_at_zero: s.floor_at_zero,
-                },
-                _ => SectionRule {
-                    round: round.map(|r| r.id.clone()).unwrap_or_default(),
-                    section: title.clone(),
-                    title: title.clone(),
-                    scaled_max: 0.0,
-                    negative_marking: 0.0,
-                    floor_at_zero: true,
-                },
-            }
+        .map(|(section, title)| match (section, round) {
+            (Some(s), Some(r)) => SectionRule {
+                round: r.id.clone(),
+                section: s.id.clone(),
+                title: title.clone(),
+                scaled_max: s.max_points,
+                negative_marking: s.negative_marking,
+                floor_at_zero: s.floor_at_zero,
+            },
+            _ => SectionRule {
+                round: round.map(|r| r.id.clone()).unwrap_or_default(),
+                section: title.clone(),
+                title: title.clone(),
+                scaled_max: 0.0,
+                negative_marking: 0.0,
+                floor_at_zero: true,
+            },
         })
         .collect()
 }

@@ -1073,8 +1073,16 @@ mod tests {
             ..CandidateResult::default()
         };
         let q = qualification(&rules, 1, &[passed, failed, exempt, absent]);
-        let failures = |id| &q.iter().find(|(a, _)| *a == id).map(|(_, f)| f).unwrap_or_else(|| panic!("{id}"))[..];
-        assert!(failures(1).is_empty(), "no round-2 score is needed to qualify");
+        let failures = |id| {
+            &q.iter()
+                .find(|(a, _)| *a == id)
+                .map(|(_, f)| f)
+                .unwrap_or_else(|| panic!("{id}"))[..]
+        };
+        assert!(
+            failures(1).is_empty(),
+            "no round-2 score is needed to qualify"
+        );
         assert_eq!(
             failures(2),
             &[Failure::BelowSectionPassMark {
@@ -1084,7 +1092,10 @@ mod tests {
                 pass_mark: 15.0
             }]
         );
-        assert!(failures(3).is_empty(), "an exempt section is not sat and not needed");
+        assert!(
+            failures(3).is_empty(),
+            "an exempt section is not sat and not needed"
+        );
         assert_eq!(failures(4).len(), 3, "absent from every section");
     }
 

@@ -9,8 +9,8 @@ use super::ranking;
 use super::service::{RankingInput, ranking_input};
 use crate::audit::{self, Entry};
 use crate::campaigns;
-use crate::rules::model::RuleSet;
 use crate::db::BeginWrite;
+use crate::rules::model::RuleSet;
 use crate::state::AppState;
 use crate::web::error::FieldError;
 use crate::web::i18n::Text;
@@ -82,13 +82,18 @@ pub async fn close_round(
     }
     let candidates: Vec<_> = input.candidates.values().flatten().cloned().collect();
     let through = usize::try_from(round).unwrap_or(0);
-    let outcomes: Vec<(i32, bool, String)> = ranking::qualification(&input.rules, through, &candidates)
-        .into_iter()
-        .map(|(id, failures)| {
-            let json = serde_json::to_string(&failures).unwrap_or_else(|_| "[]".into());
-            (i32::try_from(id).unwrap_or_default(), failures.is_empty(), json)
-        })
-        .collect();
+    let outcomes: Vec<(i32, bool, String)> =
+        ranking::qualification(&input.rules, through, &candidates)
+            .into_iter()
+            .map(|(id, failures)| {
+                let json = serde_json::to_string(&failures).unwrap_or_else(|_| "[]".into());
+                (
+                    i32::try_from(id).unwrap_or_default(),
+                    failures.is_empty(),
+                    json,
+                )
+            })
+            .collect();
     let qualified = outcomes.iter().filter(|o| o.1).count();
     let txn = state.db.begin_write().await?;
     campaigns::store::record_round_results(&txn, c.id, round, &outcomes, now).await?;
@@ -96,10 +101,8 @@ pub async fn close_round(
         &txn,
         now,
         &user.actor(),
-        Entry::new("round_closed", format!("campaign {} round {round}", c.id)).detail(format!(
-            "{qualified} of {} qualified",
-            outcomes.len()
-        )),
+        Entry::new("round_closed", format!("campaign {} round {round}", c.id))
+            .detail(format!("{qualified} of {} qualified", outcomes.len())),
     )
     .await?;
     txn.commit().await?;

@@ -183,7 +183,10 @@ async fn close_round(
     Form(form): Form<CloseRoundForm>,
 ) -> Result<Response, AppError> {
     let outcome = if form.confirm.is_none() {
-        Err(AppError::invalid("confirm", Text::key("rounds.confirm_needed")))
+        Err(AppError::invalid(
+            "confirm",
+            Text::key("rounds.confirm_needed"),
+        ))
     } else {
         super::rounds::close_round(&state, &user, id, round).await
     };

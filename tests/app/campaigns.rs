@@ -183,7 +183,10 @@ async fn priority_claims_and_exemptions_are_checked_against_the_rule_set() {
         })
         .unwrap();
     assert!(
-        r.json()["errors"][0]["detail"].as_str().unwrap().contains(&code(0)),
+        r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&code(0)),
         "the refusal names the codes the rules know: {}",
         r.text()
     );
@@ -200,7 +203,10 @@ async fn priority_claims_and_exemptions_are_checked_against_the_rule_set() {
         r.text()
     );
     let r = cand
-        .post(&url, json!({"position_id": position, "priority_category": code(0)}))
+        .post(
+            &url,
+            json!({"position_id": position, "priority_category": code(0)}),
+        )
         .await;
     assert_eq!(
         r.status,
@@ -209,7 +215,10 @@ async fn priority_claims_and_exemptions_are_checked_against_the_rule_set() {
         r.text()
     );
     let r = cand
-        .post(&url, json!({"position_id": position, "exemptions": ["written"]}))
+        .post(
+            &url,
+            json!({"position_id": position, "exemptions": ["written"]}),
+        )
         .await;
     assert_eq!(r.json()["errors"][0]["field"], "exemptions", "{}", r.text());
     assert!(
@@ -249,7 +258,10 @@ async fn priority_claims_and_exemptions_are_checked_against_the_rule_set() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let a = r.json();
     assert_eq!(a["priority_claims"].as_array().unwrap().len(), 2);
-    assert_eq!(a["priority_claims"][1]["document_ref"], "Giấy xác nhận 7/2021");
+    assert_eq!(
+        a["priority_claims"][1]["document_ref"],
+        "Giấy xác nhận 7/2021"
+    );
     assert_eq!(
         a["exemptions"],
         json!([format!("{round}.{exemptible}")]),

@@ -15,6 +15,7 @@ mod crash;
 mod demo;
 mod grading;
 mod hires;
+mod intake;
 mod org_units;
 mod papers;
 mod platform;
