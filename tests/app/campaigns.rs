@@ -524,7 +524,7 @@ async fn bulk_import_creates_accounts_and_approved_applications_or_nothing() {
 }
 
 #[tokio::test]
-async fn candidate_applies_through_the_html_page_with_an_exemption() {
+async fn candidate_applies_through_the_html_page_with_an_exemption_and_two_priority_claims() {
     let app = TestApp::new().await;
     let w = world(&app).await;
     let mut c = campaign(w.unit_a);
@@ -543,9 +543,15 @@ async fn candidate_applies_through_the_html_page_with_an_exemption() {
         .split("name=\"exemption\" value=\"")
         .nth(1)
         .map(|s| s.split('"').next().unwrap().to_owned());
+    // Each category offered is a checkbox with its own document field.
+    assert!(page.contains("name=\"claim_document.ethnic_minority\""), "{page}");
     let mut fields = vec![
         ("position_id", position.as_str()),
-        ("priority_category", ""),
+        ("priority", "ethnic_minority"),
+        ("claim_document.ethnic_minority", "Giấy khai sinh số 12"),
+        ("priority", "completed_service"),
+        ("claim_document.completed_service", "QĐ xuất ngũ số 9"),
+        ("claim_document.hero_or_war_invalid", "ticked nowhere, so ignored"),
         ("document_ref", "Giấy chứng nhận 12/2026"),
     ];
     if let Some(e) = &exemption {
@@ -565,6 +571,22 @@ async fn candidate_applies_through_the_html_page_with_an_exemption() {
         .unwrap()
         .len();
     assert_eq!(claimed, usize::from(exemption.is_some()));
+    assert_eq!(
+        list["items"][0]["application"]["priority_claims"],
+        json!([
+            {"code": "ethnic_minority", "document_ref": "Giấy khai sinh số 12"},
+            {"code": "completed_service", "document_ref": "QĐ xuất ngũ số 9"}
+        ])
+    );
+    let page = w
+        .hr_a
+        .get(&format!("/campaigns/{id}/applications"))
+        .await
+        .text();
+    assert!(
+        page.contains("completed_service") && page.contains("QĐ xuất ngũ số 9"),
+        "personnel see each claim with its document"
+    );
 }
 
 #[tokio::test]
