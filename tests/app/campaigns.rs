@@ -544,14 +544,20 @@ async fn candidate_applies_through_the_html_page_with_an_exemption_and_two_prior
         .nth(1)
         .map(|s| s.split('"').next().unwrap().to_owned());
     // Each category offered is a checkbox with its own document field.
-    assert!(page.contains("name=\"claim_document.ethnic_minority\""), "{page}");
+    assert!(
+        page.contains("name=\"claim_document.ethnic_minority\""),
+        "{page}"
+    );
     let mut fields = vec![
         ("position_id", position.as_str()),
         ("priority", "ethnic_minority"),
         ("claim_document.ethnic_minority", "Giấy khai sinh số 12"),
         ("priority", "completed_service"),
         ("claim_document.completed_service", "QĐ xuất ngũ số 9"),
-        ("claim_document.hero_or_war_invalid", "ticked nowhere, so ignored"),
+        (
+            "claim_document.hero_or_war_invalid",
+            "ticked nowhere, so ignored",
+        ),
         ("document_ref", "Giấy chứng nhận 12/2026"),
     ];
     if let Some(e) = &exemption {

@@ -527,8 +527,40 @@ async fn round_two_is_refused_to_a_round_one_failure_until_and_after_the_round_i
         assert_eq!(p["state"], "awaiting_round", "{p}");
     }
     k.grade(round_1).await;
-    let r = k.close_round(1).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // On the results page, closing asks for confirmation first.
+    let mut b = app.browser();
+    b.sign_in("hr.intake", PASSWORD).await;
+    let page = b
+        .get(&format!("/campaigns/{}/results", k.campaign))
+        .await
+        .text();
+    assert!(
+        page.contains(&format!("/campaigns/{}/rounds/1/close", k.campaign)),
+        "the results page offers to close round 1"
+    );
+    let r = b
+        .post(&format!("/campaigns/{}/rounds/1/close", k.campaign), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text().contains("Tick the confirmation") || r.text().contains("Đánh dấu ô xác nhận"),
+        "refused without confirmation, on the page: {}",
+        r.text()
+    );
+    assert!(
+        merit::campaigns::store::round_results(&app.state.db, k.campaign as i32, 1)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing recorded without confirmation"
+    );
+    let r = b
+        .post(
+            &format!("/campaigns/{}/rounds/1/close", k.campaign),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let r = k
         .candidate(fail)
         .await
