@@ -540,7 +540,16 @@ async fn a_topic_with_a_comma_can_be_drawn() {
     assert!(questions.len() >= 20, "{} approved", questions.len());
     let count = 20;
 
-    // The JSON API takes the topics as an array of whole names.
+    // The JSON API takes the topics as an array of whole names, and says so.
+    let doc = app.get("/api/openapi.json").await.json();
+    let topics = &doc["components"]["schemas"]["BlueprintRow"]["properties"]["topics"];
+    assert_eq!(topics["type"], "array", "{topics}");
+    assert!(
+        topics["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("a comma is part of a name")),
+        "{topics}"
+    );
     let id = new_paper(&app, campaign, "Luật — API").await;
     let mut p = board.get(&format!("/api/papers/{id}")).await.json();
     p["spec"]["blueprint"] = json!({"sections": [{"title": "Luật", "rows": [
