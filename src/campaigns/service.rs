@@ -83,9 +83,11 @@ pub async fn managed_campaign(
 }
 
 /// Quotas above what a linked job position may take: its vacancies, within the
-/// recruitment cap of the unit's approved streamlining plan for that year.
-/// Returns one message per position over the limit; links to unknown or
-/// out-of-scope positions are errors.
+/// recruitment cap of the unit's approved streamlining plan for that year. The
+/// cap is the plan's, for all its units together, so positions under one plan
+/// may not take more than it between them either. Returns one message per
+/// position (or plan) over the limit; links to unknown or out-of-scope
+/// positions are errors.
 async fn quota_overrides(
     state: &AppState,
     scope: &Option<Vec<i32>>,
@@ -97,6 +99,9 @@ async fn quota_overrides(
     if input.kind != CampaignKind::Recruitment {
         return Ok(over);
     }
+    // Plan id → (its cap, title, the codes of the positions under it, their quotas).
+    let mut by_plan: std::collections::BTreeMap<i32, (i32, String, Vec<String>, i32)> =
+        std::collections::BTreeMap::new();
     for p in &input.positions {
         let Some(job) = p.job_position_id else {
             continue;
@@ -113,8 +118,18 @@ async fn quota_overrides(
         let vacancies = crate::staff::store::vacancies(&state.db, job)
             .await?
             .unwrap_or(0);
-        let cap =
-            crate::plans::service::recruitment_cap(&state.db, position.org_unit_id, year).await?;
+        let plan = crate::plans::service::plan_cap(&state.db, position.org_unit_id, year).await?;
+        let cap = plan.as_ref().map(|c| c.plan_cap);
+        if let Some(plan) = plan {
+            let entry = by_plan.entry(plan.plan_id).or_insert((
+                plan.plan_cap,
+                plan.plan_title,
+                Vec::new(),
+                0,
+            ));
+            entry.2.push(p.code.clone());
+            entry.3 += p.quota.max(0);
+        }
         let limit = domain::quota_limit(vacancies, cap);
         if p.quota > limit {
             over.push(
@@ -123,6 +138,18 @@ async fn quota_overrides(
                     .with("quota", p.quota)
                     .with("vacancies", vacancies)
                     .with("cap", cap.map_or_else(|| "—".to_owned(), |c| c.to_string())),
+            );
+        }
+    }
+    for (cap, plan, codes, quota) in by_plan.into_values() {
+        if codes.len() > 1 && quota > cap {
+            over.push(
+                Text::key("campaigns.quota_over_plan_cap")
+                    .with("codes", codes.join(", "))
+                    .with("quota", quota)
+                    .with("plan", plan)
+                    .with("year", year)
+                    .with("cap", cap),
             );
         }
     }

@@ -15,12 +15,12 @@ use serde::{Deserialize, Serialize};
 use crate::banks::model::Kind;
 
 /// The sections of a paper and what each one draws.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Blueprint {
     pub sections: Vec<SectionSpec>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SectionSpec {
     pub title: String,
     pub rows: Vec<BlueprintRow>,
@@ -31,16 +31,22 @@ pub struct SectionSpec {
 }
 
 /// One stratum of a section: draw exactly `count` questions that match.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BlueprintRow {
     pub bank_id: i32,
-    /// Topic path prefixes, whole levels only: "Luật" takes "Luật" and "Luật/Cán bộ"
-    /// but not "Luật2". Empty takes any topic.
+    /// Topics of the bank, an array of whole topic paths exactly as the bank lists
+    /// them (`topics` of `GET /api/banks/{id}`), e.g. `["Luật Cán bộ, công chức"]`:
+    /// a comma is part of a name, never a separator. A topic takes its subtopics
+    /// ("Luật" takes "Luật/Cán bộ" but not "Luật2"). Empty takes any topic. A topic
+    /// the bank does not hold is refused (422) with the row named.
     #[serde(default)]
     pub topics: Vec<String>,
+    /// 1–5, inclusive.
     pub difficulty_min: u8,
     pub difficulty_max: u8,
+    /// Only questions of this kind (`single_choice`, `true_false`, `essay`, …); absent: any kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub kind: Option<Kind>,
     pub count: u32,
     pub points_each: f64,
@@ -169,6 +175,48 @@ impl Blueprint {
         }
         problems
     }
+}
+
+/// A topic a blueprint row names that its bank does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownTopic {
+    /// 0-based, like [`Shortfall`].
+    pub section: usize,
+    pub row: usize,
+    pub bank_id: i32,
+    pub topic: String,
+}
+
+/// Whether two topic paths name the same topic, level by level, with the spaces
+/// around each "/" ignored.
+pub fn same_topic(a: &str, b: &str) -> bool {
+    topic_matches(a, b) && topic_matches(b, a)
+}
+
+/// The row topics that are not in their bank's topic tree. `bank_topics` gives a
+/// bank's topic paths (every level, as the bank records them); a bank it does not
+/// know holds no topics. Topics are whole strings: a comma is part of a name.
+pub fn unknown_topics<'a>(
+    bp: &Blueprint,
+    bank_topics: impl Fn(i32) -> Option<&'a [String]>,
+) -> Vec<UnknownTopic> {
+    let mut unknown = Vec::new();
+    for (s, section) in bp.sections.iter().enumerate() {
+        for (r, row) in section.rows.iter().enumerate() {
+            let known = bank_topics(row.bank_id).unwrap_or(&[]);
+            for topic in &row.topics {
+                if !known.iter().any(|k| same_topic(topic, k)) {
+                    unknown.push(UnknownTopic {
+                        section: s,
+                        row: r,
+                        bank_id: row.bank_id,
+                        topic: topic.clone(),
+                    });
+                }
+            }
+        }
+    }
+    unknown
 }
 
 /// A blueprint row that the pool cannot fill. Indices are 0-based; `Display` and
@@ -581,6 +629,55 @@ pub(crate) mod tests {
         assert!(!topic_matches("Luật/Cán bộ", "Luật"));
         assert!(!topic_matches("Cán bộ", "Luật/Cán bộ"));
         assert!(topic_matches("", "Luật"));
+    }
+
+    #[test]
+    fn a_topic_with_a_comma_is_one_topic_and_draws_its_questions() {
+        let topic = "Luật Cán bộ, công chức";
+        let mut pool: Vec<PoolItem> = (0..3)
+            .map(|i| item(i, i, &format!("{topic}/Quyền và nghĩa vụ"), 2))
+            .collect();
+        pool.push(item(3, 3, "Luật Cán bộ", 2));
+        let bp = one_section(vec![row(&[topic], (1, 5), 3)]);
+        let resolved = ResolvedBlueprint::new(&bp, &pool).unwrap();
+        assert_eq!(resolved.rows[0].candidates.len(), 3, "not «Luật Cán bộ»");
+        let known = vec![
+            topic.to_owned(),
+            format!("{topic}/Quyền và nghĩa vụ"),
+            "Luật Cán bộ".to_owned(),
+        ];
+        assert!(unknown_topics(&bp, |_| Some(known.as_slice())).is_empty());
+    }
+
+    #[test]
+    fn a_topic_the_bank_does_not_hold_is_named_with_its_row() {
+        let known = vec!["Luật".to_owned(), "Luật / Cán bộ".to_owned()];
+        let mut bp = one_section(vec![
+            row(&["Luật/Cán bộ"], (1, 5), 1),
+            row(&["Luật", "Luật Cán bộ"], (1, 5), 1),
+        ]);
+        bp.sections[0].rows.push(BlueprintRow {
+            bank_id: 2,
+            ..row(&["Luật"], (1, 5), 1)
+        });
+        let unknown = unknown_topics(&bp, |bank| (bank == 1).then_some(known.as_slice()));
+        assert_eq!(
+            unknown,
+            vec![
+                UnknownTopic {
+                    section: 0,
+                    row: 1,
+                    bank_id: 1,
+                    topic: "Luật Cán bộ".to_owned()
+                },
+                UnknownTopic {
+                    section: 0,
+                    row: 2,
+                    bank_id: 2,
+                    topic: "Luật".to_owned()
+                },
+            ]
+        );
     }
 
     #[test]

@@ -31,7 +31,6 @@ pub enum ReleasePolicy {
 /// Everything of a paper that is stored as one JSON document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PaperSpec {
-    #[schema(value_type = Object)]
     pub blueprint: Blueprint,
     #[serde(default)]
     pub navigation: Navigation,

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::blueprint::{Blueprint, BlueprintRow, SectionSpec};
+use super::blueprint::{Blueprint, BlueprintRow, SectionSpec, same_topic};
 use super::entity::paper;
 use super::form::FairnessReport;
 use super::paper::{Navigation, PaperSpec, ReleasePolicy};
@@ -80,7 +80,11 @@ async fn create(
 /// One blueprint row as the editor shows it (strings, so a bad value comes back as typed).
 pub struct RowField {
     pub bank: i32,
-    pub topics: String,
+    /// Whole topic paths, chosen from the bank's topic tree.
+    pub topics: Vec<String>,
+    /// The row's topics that its bank does not hold, shown so they are not lost
+    /// silently (saving refuses them).
+    pub missing: Vec<String>,
     pub dmin: u8,
     pub dmax: u8,
     pub kind: String,
@@ -99,7 +103,8 @@ pub struct SectionField {
 fn fields_of(bp: &Blueprint) -> Vec<SectionField> {
     let blank_row = || RowField {
         bank: 0,
-        topics: String::new(),
+        topics: Vec::new(),
+        missing: Vec::new(),
         dmin: 1,
         dmax: 5,
         kind: String::new(),
@@ -115,7 +120,8 @@ fn fields_of(bp: &Blueprint) -> Vec<SectionField> {
                 .iter()
                 .map(|r| RowField {
                     bank: r.bank_id,
-                    topics: r.topics.join(", "),
+                    topics: r.topics.clone(),
+                    missing: Vec::new(),
                     dmin: r.difficulty_min,
                     dmax: r.difficulty_max,
                     kind: r.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
@@ -149,6 +155,7 @@ struct EditorPage {
     can_edit: bool,
     sections: Vec<SectionField>,
     banks: Vec<(i32, String)>,
+    bank_topics: Vec<BankTopics>,
     kinds: [Kind; 8],
     navigation: Navigation,
     release: ReleasePolicy,
@@ -166,6 +173,19 @@ impl EditorPage {
     fn is_kind(&self, row: &RowField, kind: &Kind) -> bool {
         row.kind == kind.as_str()
     }
+
+    /// Whether `topic` of bank `bank` is chosen in the row; only in the row's own
+    /// bank, so a topic name two banks share is sent once.
+    fn is_chosen(&self, row: &RowField, bank: &i32, topic: &str) -> bool {
+        row.bank == *bank && row.topics.iter().any(|t| same_topic(t, topic))
+    }
+}
+
+/// A bank and its topic tree (every level), for the rows' topic lists.
+pub struct BankTopics {
+    pub id: i32,
+    pub name: String,
+    pub topics: Vec<String>,
 }
 
 async fn show_editor(
@@ -178,17 +198,39 @@ async fn show_editor(
     let (p, access) = service::paper_for(state, user, id).await?;
     let spec = service::spec_of(&p)?;
     let shortfalls = service::feasibility(state, &p).await?;
-    let banks = crate::banks::store::banks(&state.db, None)
+    let banks: Vec<(i32, String)> = crate::banks::store::banks(&state.db, None)
         .await?
         .into_iter()
         .map(|b| (b.id, b.name))
         .collect();
+    let mut bank_topics = Vec::with_capacity(banks.len());
+    for (id, name) in &banks {
+        bank_topics.push(BankTopics {
+            id: *id,
+            name: name.clone(),
+            topics: crate::banks::store::topics(&state.db, *id).await?,
+        });
+    }
+    let mut sections = fields_of(&spec.blueprint);
+    for row in sections.iter_mut().flat_map(|s| s.rows.iter_mut()) {
+        let tree = bank_topics
+            .iter()
+            .find(|b| b.id == row.bank)
+            .map_or(&[][..], |b| b.topics.as_slice());
+        row.missing = row
+            .topics
+            .iter()
+            .filter(|t| !tree.iter().any(|k| same_topic(t, k)))
+            .cloned()
+            .collect();
+    }
     let offset = state.config.utc_offset_minutes;
     let forms = super::store::forms_of_paper(&state.db, p.id).await?.len();
     let page = EditorPage {
-        sections: fields_of(&spec.blueprint),
+        sections,
         can_edit: access == Access::Edit,
         banks,
+        bank_topics,
         kinds: Kind::ALL,
         navigation: spec.navigation,
         release: spec.release,
@@ -222,7 +264,8 @@ async fn editor(
 
 /// Reads the editor's flat fields (`s0.title`, `s0.r1.count`, …) into a
 /// blueprint; blank rows and blank sections are skipped; a row with a
-/// non-number where a number belongs is reported by name.
+/// non-number where a number belongs is reported by name. A row's topics come
+/// as repeated `s0.r1.topics` fields, one whole topic each, never split.
 fn parse_editor(pairs: &[(String, String)]) -> Result<(PaperEdit, Vec<String>), Vec<String>> {
     let get = |k: &str| {
         pairs
@@ -232,6 +275,16 @@ fn parse_editor(pairs: &[(String, String)]) -> Result<(PaperEdit, Vec<String>), 
             .unwrap_or_default()
     };
     let has = |k: &str| pairs.iter().any(|(key, _)| key == k);
+    let all = |k: &str| {
+        let mut values: Vec<String> = Vec::new();
+        for (_, v) in pairs.iter().filter(|(key, _)| key == k) {
+            let v = v.trim();
+            if !v.is_empty() && !values.iter().any(|seen| seen == v) {
+                values.push(v.to_owned());
+            }
+        }
+        values
+    };
     let mut problems = Vec::new();
     let mut sections = Vec::new();
     for s in 0..50 {
@@ -263,11 +316,7 @@ fn parse_editor(pairs: &[(String, String)]) -> Result<(PaperEdit, Vec<String>), 
             let kind = get(&format!("{rp}.kind"));
             rows.push(BlueprintRow {
                 bank_id: get(&format!("{rp}.bank")).parse().unwrap_or(0),
-                topics: get(&format!("{rp}.topics"))
-                    .split(',')
-                    .map(|t| t.trim().to_owned())
-                    .filter(|t| !t.is_empty())
-                    .collect(),
+                topics: all(&format!("{rp}.topics")),
                 difficulty_min: num("dmin", &mut problems) as u8,
                 difficulty_max: num("dmax", &mut problems) as u8,
                 kind: Kind::parse(&kind),
@@ -458,7 +507,10 @@ mod tests {
             ("s0.title", "Kiến thức chung"),
             ("s0.shuffle_questions", "on"),
             ("s0.r0.bank", "3"),
-            ("s0.r0.topics", "Hiến pháp 2013, Luật Viên chức"),
+            ("s0.r0.topics", "Luật Cán bộ, công chức"),
+            ("s0.r0.topics", " Luật Viên chức "),
+            ("s0.r0.topics", ""),
+            ("s0.r0.topics", "Luật Cán bộ, công chức"),
             ("s0.r0.dmin", "1"),
             ("s0.r0.dmax", "3"),
             ("s0.r0.kind", ""),
@@ -474,7 +526,11 @@ mod tests {
         assert!(sections[0].shuffle_questions && !sections[0].shuffle_options);
         let row = &sections[0].rows[0];
         assert_eq!((row.bank_id, row.count, row.points_each), (3, 40, 1.5));
-        assert_eq!(row.topics, ["Hiến pháp 2013", "Luật Viên chức"]);
+        assert_eq!(
+            row.topics,
+            ["Luật Cán bộ, công chức", "Luật Viên chức"],
+            "one topic per field, commas kept, blanks and repeats dropped"
+        );
         assert_eq!(edit.opens_ms + 3 * 3_600_000, edit.closes_ms);
     }
 

@@ -238,6 +238,7 @@ pub async fn save(
     if edit.title.trim().is_empty() {
         errors.push(FieldError::new("title", Text::key("papers.bad_title")));
     }
+    errors.extend(unknown_topics(state, &edit.spec.blueprint).await?);
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -301,6 +302,41 @@ pub async fn save(
     };
     txn.commit().await?;
     Ok(saved)
+}
+
+/// One error per row topic that the row's bank does not hold, naming the row.
+async fn unknown_topics(state: &AppState, bp: &Blueprint) -> Result<Vec<FieldError>, AppError> {
+    let mut topics: HashMap<i32, Vec<String>> = HashMap::new();
+    for row in bp.sections.iter().flat_map(|s| &s.rows) {
+        if !row.topics.is_empty() && !topics.contains_key(&row.bank_id) {
+            let tree = crate::banks::store::topics(&state.db, row.bank_id).await?;
+            topics.insert(row.bank_id, tree);
+        }
+    }
+    let unknown = super::blueprint::unknown_topics(bp, |bank| topics.get(&bank).map(Vec::as_slice));
+    if unknown.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names = bank_names(state).await?;
+    Ok(unknown
+        .into_iter()
+        .map(|u| {
+            let section = bp.sections.get(u.section).map_or("", |s| s.title.as_str());
+            let bank = names
+                .get(&u.bank_id)
+                .cloned()
+                .unwrap_or_else(|| u.bank_id.to_string());
+            FieldError::new(
+                "blueprint",
+                Text::key("papers.topic_not_in_bank")
+                    .with("section", u.section + 1)
+                    .with("title", section)
+                    .with("row", u.row + 1)
+                    .with("topic", &u.topic)
+                    .with("bank", bank),
+            )
+        })
+        .collect())
 }
 
 /// Whether every row can be filled now, and if not, which rows fall short.

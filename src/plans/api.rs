@@ -238,8 +238,12 @@ pub struct CapQuery {
 pub struct Cap {
     pub unit_id: i32,
     pub year: i32,
-    /// Hires allowed by the approved plan; null when no approved plan covers the unit and year.
+    /// Hires allowed by the approved plan covering the unit, for all of the plan's
+    /// units together: its ratio × the whole plan's departures that year (the
+    /// plan's `plan_cap`); null when no approved plan covers the unit and year.
     pub allowed_hires: Option<i32>,
+    /// The plan, its cap and the unit's own figures beside it; null with `allowed_hires`.
+    pub plan: Option<service::PlanCap>,
 }
 
 #[utoipa::path(get, path = "/api/recruitment-cap", tag = "plans", params(CapQuery),
@@ -253,10 +257,12 @@ pub async fn cap(
     if !scope.contains(q.unit_id) {
         return Err(AppError::NotFound);
     }
+    let plan = service::plan_cap(&state.db, q.unit_id, q.year).await?;
     Ok(axum::Json(Cap {
         unit_id: q.unit_id,
         year: q.year,
-        allowed_hires: service::recruitment_cap(&state.db, q.unit_id, q.year).await?,
+        allowed_hires: plan.as_ref().map(|c| c.plan_cap),
+        plan,
     }))
 }
 

@@ -135,6 +135,7 @@ mod tests {
             retired: 1,
             departures: 2,
             cap: 1,
+            hires: 1,
             headcount_end: 9,
             quota: 12,
             target_headcount: 9,

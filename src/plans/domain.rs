@@ -246,9 +246,48 @@ pub fn early_retirement_payout(
 }
 
 /// The recruitment cap (Decree 113/2018): hires may replace at most `ratio`
-/// percent of the departures, rounded down.
+/// percent of the departures, rounded down. For a group of units (a plan) the
+/// departures are the whole group's: see [`group_cap`].
 pub fn recruitment_cap(ratio_pct: i32, departures: i32) -> i32 {
     (i64::from(departures.max(0)) * i64::from(ratio_pct.clamp(0, 100)) / 100) as i32
+}
+
+/// The cap of a group of units: the ratio applied to the departures of the whole
+/// group, rounded down once — not the sum of each unit's rounded-down figure, which
+/// allows no one when one person leaves each of two units at 50%.
+pub fn group_cap(ratio_pct: i32, departures: &[i32]) -> i32 {
+    let total: i64 = departures.iter().map(|d| i64::from((*d).max(0))).sum();
+    recruitment_cap(ratio_pct, i32::try_from(total).unwrap_or(i32::MAX))
+}
+
+/// Shares a group's cap among its units in proportion to their departures: each
+/// unit first gets its own rounded-down figure, and the hires left over go one
+/// each to the units with the largest remainders (ties: more departures, then
+/// the unit listed first). The shares add up to [`group_cap`] exactly.
+pub fn share_cap(ratio_pct: i32, departures: &[i32]) -> Vec<i32> {
+    let ratio = i64::from(ratio_pct.clamp(0, 100));
+    let mut shares: Vec<i32> = departures
+        .iter()
+        .map(|d| recruitment_cap(ratio_pct, *d))
+        .collect();
+    let mut left = group_cap(ratio_pct, departures) - shares.iter().sum::<i32>();
+    let remainder = |i: usize| i64::from(departures[i].max(0)) * ratio % 100;
+    let mut order: Vec<usize> = (0..departures.len()).collect();
+    order.sort_by_key(|&i| {
+        (
+            std::cmp::Reverse(remainder(i)),
+            std::cmp::Reverse(departures[i]),
+            i,
+        )
+    });
+    for i in order {
+        if left <= 0 || remainder(i) == 0 {
+            break;
+        }
+        shares[i] += 1;
+        left -= 1;
+    }
+    shares
 }
 
 /// A person on the payroll at the baseline, as the projection sees them.
@@ -293,9 +332,16 @@ pub struct ProjectionRow {
     pub streamlined: i32,
     pub retired: i32,
     pub departures: i32,
-    /// Hires allowed this year: ratio × departures.
+    /// Hires the ratio allows on these departures, rounded down. In the totals row
+    /// this is the plan's cap, the one that applies: ratio × the whole plan's
+    /// departures. In a unit's row it is the unit's own figure, for reference; the
+    /// plan's cap can be more than their sum.
     pub cap: i32,
-    /// At year end, hiring up to the cap.
+    /// Hires the projection assumes this year: the plan's cap shared among its
+    /// units in proportion to their departures (largest remainder). In the totals
+    /// row, the plan's cap.
+    pub hires: i32,
+    /// At year end, after the assumed hires.
     pub headcount_end: i32,
     pub quota: i32,
     /// Baseline minus the cumulative targets.
@@ -305,68 +351,120 @@ pub struct ProjectionRow {
     pub payroll_vnd: i64,
 }
 
+/// Who leaves one unit in one year, and what the staff who stay are paid.
+struct Leaving {
+    streamlined: i32,
+    retired: i32,
+    /// Listed staff still there at year end, and the sum of their coefficients.
+    staying: i32,
+    staying_coefficients: i64,
+}
+
 /// Year by year, per unit: who leaves (streamlined in their plan year, or
 /// retiring in the year their retirement date falls — overdue retirements in
-/// the first year), the hires the cap allows (assumed made), the headcount
-/// against quota and target, and the payroll.
+/// the first year), the cap (the plan's: ratio × all its units' departures) and
+/// each unit's share of it as hires assumed made, the headcount against quota
+/// and target, and the payroll.
 pub fn project(input: &ProjectionInput) -> Vec<ProjectionRow> {
+    let years: Vec<i32> = (input.first_year..=input.last_year).collect();
+    // Departures do not depend on hires, so they come first: the plan's cap in a
+    // year needs every unit's departures in that year.
+    let leaving: Vec<Vec<Leaving>> = input
+        .units
+        .iter()
+        .map(|unit| {
+            let people: Vec<&Projected> = input
+                .people
+                .iter()
+                .filter(|p| p.unit_id == unit.unit_id)
+                .collect();
+            let mut gone: HashSet<i32> = HashSet::new();
+            years
+                .iter()
+                .map(|&year| {
+                    let mut streamlined = 0;
+                    let mut retired = 0;
+                    for p in &people {
+                        if gone.contains(&p.staff_id) {
+                            continue;
+                        }
+                        let retires = p.retirement_year.is_some_and(|y| y <= year);
+                        if p.streamlined_in == Some(year) && !retires {
+                            streamlined += 1;
+                            gone.insert(p.staff_id);
+                        } else if retires {
+                            retired += 1;
+                            gone.insert(p.staff_id);
+                        }
+                    }
+                    let staying: Vec<&&Projected> = people
+                        .iter()
+                        .filter(|p| !gone.contains(&p.staff_id))
+                        .collect();
+                    Leaving {
+                        streamlined,
+                        retired,
+                        staying: staying.len() as i32,
+                        staying_coefficients: staying
+                            .iter()
+                            .map(|p| i64::from(p.coefficient))
+                            .sum(),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    // shares[year][unit]
+    let shares: Vec<Vec<i32>> = (0..years.len())
+        .map(|y| {
+            let departures: Vec<i32> = leaving
+                .iter()
+                .map(|unit| unit[y].streamlined + unit[y].retired)
+                .collect();
+            share_cap(input.cap_ratio_pct, &departures)
+        })
+        .collect();
+
     let mut rows = Vec::new();
-    for unit in &input.units {
-        let people: Vec<&Projected> = input
+    for (u, unit) in input.units.iter().enumerate() {
+        let listed = input
             .people
             .iter()
             .filter(|p| p.unit_id == unit.unit_id)
-            .collect();
-        let mut gone: HashSet<i32> = HashSet::new();
-        let mut hires = 0;
-        let mut cumulative_target = 0;
+            .count() as i32;
         // Staff the baseline counts but the list does not hold are kept as-is.
-        let unlisted = (unit.headcount - people.len() as i32).max(0);
-        for year in input.first_year..=input.last_year {
-            let headcount_start = people.len() as i32 - gone.len() as i32 + unlisted + hires;
-            let mut streamlined = 0;
-            let mut retired = 0;
-            for p in &people {
-                if gone.contains(&p.staff_id) {
-                    continue;
-                }
-                let retires = p.retirement_year.is_some_and(|y| y <= year);
-                if p.streamlined_in == Some(year) && !retires {
-                    streamlined += 1;
-                    gone.insert(p.staff_id);
-                } else if retires {
-                    retired += 1;
-                    gone.insert(p.staff_id);
-                }
-            }
-            let departures = streamlined + retired;
-            let cap = recruitment_cap(input.cap_ratio_pct, departures);
-            hires += cap;
-            let headcount_end = headcount_start - departures + cap;
+        let unlisted = (unit.headcount - listed).max(0);
+        let mut headcount_start = listed + unlisted;
+        let mut hired = 0;
+        let mut cumulative_target = 0;
+        for (y, &year) in years.iter().enumerate() {
+            let l = &leaving[u][y];
+            let departures = l.streamlined + l.retired;
+            let hires = shares[y][u];
+            hired += hires;
+            let headcount_end = l.staying + unlisted + hired;
             cumulative_target += unit.targets.get(&year).copied().unwrap_or(0);
             let target_headcount = (unit.headcount - cumulative_target).max(0);
-            let coefficients: i64 = people
-                .iter()
-                .filter(|p| !gone.contains(&p.staff_id))
-                .map(|p| i64::from(p.coefficient))
-                .sum::<i64>()
-                + i64::from(hires) * i64::from(input.hire_coefficient);
+            let coefficients =
+                l.staying_coefficients + i64::from(hired) * i64::from(input.hire_coefficient);
             let base = input.base_by_year.get(&year).copied().unwrap_or(0);
             let payroll_vnd = 12 * monthly_pay_sum(coefficients, base);
             rows.push(ProjectionRow {
                 unit_id: Some(unit.unit_id),
                 year,
                 headcount_start,
-                streamlined,
-                retired,
+                streamlined: l.streamlined,
+                retired: l.retired,
                 departures,
-                cap,
+                cap: recruitment_cap(input.cap_ratio_pct, departures),
+                hires,
                 headcount_end,
                 quota: unit.quota,
                 target_headcount,
                 meets_target: headcount_end <= target_headcount,
                 payroll_vnd,
             });
+            headcount_start = headcount_end;
         }
     }
     rows
@@ -380,8 +478,9 @@ fn monthly_pay_sum(coefficients: i64, base: i64) -> i64 {
     }
 }
 
-/// The plan-wide row for each year: the sum of the units' rows.
-pub fn totals(rows: &[ProjectionRow]) -> Vec<ProjectionRow> {
+/// The plan-wide row for each year: the sum of the units' rows, except the cap,
+/// which is the ratio applied to the plan's departures together.
+pub fn totals(rows: &[ProjectionRow], cap_ratio_pct: i32) -> Vec<ProjectionRow> {
     let mut by_year: BTreeMap<i32, ProjectionRow> = BTreeMap::new();
     for r in rows {
         let t = by_year.entry(r.year).or_insert_with(|| ProjectionRow {
@@ -392,6 +491,7 @@ pub fn totals(rows: &[ProjectionRow]) -> Vec<ProjectionRow> {
             retired: 0,
             departures: 0,
             cap: 0,
+            hires: 0,
             headcount_end: 0,
             quota: 0,
             target_headcount: 0,
@@ -402,7 +502,7 @@ pub fn totals(rows: &[ProjectionRow]) -> Vec<ProjectionRow> {
         t.streamlined += r.streamlined;
         t.retired += r.retired;
         t.departures += r.departures;
-        t.cap += r.cap;
+        t.hires += r.hires;
         t.headcount_end += r.headcount_end;
         t.quota += r.quota;
         t.target_headcount += r.target_headcount;
@@ -411,6 +511,7 @@ pub fn totals(rows: &[ProjectionRow]) -> Vec<ProjectionRow> {
     by_year
         .into_values()
         .map(|mut t| {
+            t.cap = recruitment_cap(cap_ratio_pct, t.departures);
             t.meets_target = t.headcount_end <= t.target_headcount;
             t
         })
@@ -624,10 +725,94 @@ mod tests {
             (2, 1, 0, 0, 1)
         );
         assert_eq!(y2.target_headcount, 2);
-        let t = totals(&rows);
+        let t = totals(&rows, 50);
         assert_eq!(t.len(), 2);
         assert_eq!(t[0].departures, 3);
         assert_eq!(t[0].unit_id, None);
+    }
+
+    #[test]
+    fn the_cap_of_a_group_applies_the_ratio_to_its_whole_departures() {
+        let unit = |unit_id| UnitBaseline {
+            unit_id,
+            headcount: 3,
+            quota: 3,
+            targets: BTreeMap::new(),
+        };
+        let input = ProjectionInput {
+            first_year: 2026,
+            last_year: 2027,
+            cap_ratio_pct: 50,
+            hire_coefficient: 234,
+            base_by_year: BTreeMap::from([(2026, 2_340_000), (2027, 2_340_000)]),
+            units: vec![unit(1), unit(2)],
+            people: vec![
+                person(1, 1, 300, None, Some(2026)),
+                person(2, 1, 300, None, None),
+                person(3, 1, 300, None, None),
+                person(4, 2, 300, Some(2026), None),
+                person(5, 2, 300, None, None),
+                person(6, 2, 300, None, None),
+            ],
+        };
+        let rows = project(&input);
+        let y2026: Vec<&ProjectionRow> = rows.iter().filter(|r| r.year == 2026).collect();
+        // Each unit alone: 50% of 1 departure is 0.
+        assert_eq!(
+            y2026
+                .iter()
+                .map(|r| (r.departures, r.cap))
+                .collect::<Vec<_>>(),
+            [(1, 0), (1, 0)]
+        );
+        // The plan: 50% of its 2 departures is 1, and the one hire is assumed in
+        // the unit listed first (equal remainders, equal departures).
+        assert_eq!(y2026.iter().map(|r| r.hires).collect::<Vec<_>>(), [1, 0]);
+        assert_eq!(
+            y2026.iter().map(|r| r.headcount_end).collect::<Vec<_>>(),
+            [3, 2]
+        );
+        let t = totals(&rows, 50);
+        assert_eq!(
+            (t[0].departures, t[0].cap, t[0].hires, t[0].headcount_end),
+            (2, 1, 1, 5)
+        );
+        // The hire stays on the payroll the next year, in the unit that made it.
+        assert_eq!(rows[1].year, 2027);
+        assert_eq!((rows[1].headcount_start, rows[1].headcount_end), (3, 3));
+        assert_eq!(
+            rows[1].payroll_vnd,
+            12 * monthly_pay(300 + 300 + 234, 2_340_000)
+        );
+        assert_eq!((t[1].cap, t[1].hires), (0, 0));
+    }
+
+    #[test]
+    fn a_groups_cap_is_shared_to_the_largest_remainders() {
+        assert_eq!(group_cap(50, &[1, 1]), 1);
+        assert_eq!(share_cap(50, &[1, 1]), [1, 0]);
+        assert_eq!(group_cap(50, &[3, 1, 1]), 2);
+        assert_eq!(
+            share_cap(50, &[1, 3, 1]),
+            [0, 2, 0],
+            "more departures first"
+        );
+        assert_eq!(
+            share_cap(30, &[3, 2, 2]),
+            [1, 1, 0],
+            "0.9 and 0.6 before 0.6"
+        );
+        assert_eq!(share_cap(50, &[0, 4, -2]), [0, 2, 0]);
+        assert_eq!(share_cap(100, &[2, 1]), [2, 1]);
+        for deps in [[1, 1, 1], [5, 0, 3], [7, 7, 7]] {
+            for ratio in [0, 33, 50, 67, 100] {
+                assert_eq!(
+                    share_cap(ratio, &deps).iter().sum::<i32>(),
+                    group_cap(ratio, &deps),
+                    "{ratio}% of {deps:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -739,7 +739,7 @@ pub async fn view(state: &AppState, p: &plan::Model) -> Result<PlanView, AppErro
     .await?;
     let by_id: HashMap<i32, &staff::Model> = staff_rows.iter().map(|s| (s.id, s)).collect();
     let projection = projection(db, p).await?;
-    let totals = domain::totals(&projection);
+    let totals = domain::totals(&projection, p.cap_ratio_pct);
     let today_base = base_salary_on(&base, today(state.now_ms()));
     Ok(PlanView {
         id: p.id,
@@ -799,15 +799,43 @@ pub async fn view(state: &AppState, p: &plan::Model) -> Result<PlanView, AppErro
     })
 }
 
-/// How many people a unit may hire in a year under the approved streamlining
-/// plan that covers it: the cap ratio × that year's departures (streamlining
-/// and retirement). `None` when no approved plan covers the unit and year — the
-/// cap does not apply and only vacancies limit hiring. Campaigns call this.
+/// The recruitment cap of the approved plan covering a unit in a year, with the
+/// unit's own figures beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PlanCap {
+    pub plan_id: i32,
+    pub plan_title: String,
+    pub cap_ratio_pct: i32,
+    /// Departures (streamlining and retirement) of all the plan's units that year.
+    pub plan_departures: i32,
+    /// The cap that applies, to all the plan's units together: ratio × `plan_departures`.
+    pub plan_cap: i32,
+    pub unit_departures: i32,
+    /// Ratio × `unit_departures`: the unit's own figure, for reference only.
+    pub unit_cap: i32,
+    /// The unit's share of `plan_cap` in the plan's projection.
+    pub unit_hires: i32,
+}
+
+/// How many people may be hired in a year under the approved streamlining plan
+/// that covers a unit: the plan's cap, the ratio × the departures (streamlining
+/// and retirement) of all its units that year, shared by those units. `None` when
+/// no approved plan covers the unit and year — the cap does not apply and only
+/// vacancies limit hiring. Campaigns call this.
 pub async fn recruitment_cap(
     db: &impl ConnectionTrait,
     unit_id: i32,
     year: i32,
 ) -> Result<Option<i32>, DbErr> {
+    Ok(plan_cap(db, unit_id, year).await?.map(|c| c.plan_cap))
+}
+
+/// [`recruitment_cap`] with the plan it comes from and the unit's own figures.
+pub async fn plan_cap(
+    db: &impl ConnectionTrait,
+    unit_id: i32,
+    year: i32,
+) -> Result<Option<PlanCap>, DbErr> {
     let covering = store::plans_covering(db, unit_id).await?;
     // The most recently approved plan wins.
     let Some(p) = covering
@@ -822,11 +850,28 @@ pub async fn recruitment_cap(
     else {
         return Ok(None);
     };
-    Ok(projection(db, &p)
-        .await?
+    let rows = projection(db, &p).await?;
+    let Some(unit) = rows
         .iter()
         .find(|r| r.unit_id == Some(unit_id) && r.year == year)
-        .map(|r| r.cap))
+    else {
+        return Ok(None);
+    };
+    let plan_departures = rows
+        .iter()
+        .filter(|r| r.year == year)
+        .map(|r| r.departures)
+        .sum();
+    Ok(Some(PlanCap {
+        plan_id: p.id,
+        plan_title: p.title.clone(),
+        cap_ratio_pct: p.cap_ratio_pct,
+        plan_departures,
+        plan_cap: domain::recruitment_cap(p.cap_ratio_pct, plan_departures),
+        unit_departures: unit.departures,
+        unit_cap: unit.cap,
+        unit_hires: unit.hires,
+    }))
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -434,3 +434,250 @@ async fn a_promotion_campaign_lists_who_is_eligible_from_staff_records_with_reas
         StatusCode::NOT_FOUND
     );
 }
+
+const COMMA_TOPIC: &str = "Luật Cán bộ, công chức";
+
+/// The demo bank whose topic tree holds `COMMA_TOPIC`, and the ids of the
+/// approved questions at or under it.
+async fn bank_with_the_comma_topic(board: &Api<'_>) -> (i64, Vec<i64>) {
+    let banks = board.get("/api/banks").await.json();
+    for b in banks.as_array().unwrap() {
+        let id = b["id"].as_i64().unwrap();
+        let detail = board.get(&format!("/api/banks/{id}")).await.json();
+        if detail["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == COMMA_TOPIC)
+        {
+            let query =
+                serde_urlencoded::to_string([("topic", COMMA_TOPIC), ("status", "approved")])
+                    .unwrap();
+            let page = board
+                .get(&format!("/api/banks/{id}/questions?{query}"))
+                .await
+                .json();
+            let questions: Vec<i64> = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|q| {
+                    assert!(q["topic"].as_str().unwrap().starts_with(COMMA_TOPIC));
+                    q["id"].as_i64().unwrap()
+                })
+                .collect();
+            assert_eq!(page["total"], questions.len(), "one page holds them all");
+            return (id, questions);
+        }
+    }
+    panic!("no demo bank has the topic «{COMMA_TOPIC}»");
+}
+
+async fn new_paper(app: &TestApp, campaign: i64, title: &str) -> i64 {
+    let hr = app.api_login("demo.personnel", DEMO_PASSWORD).await;
+    let r = hr
+        .post(
+            &format!("/api/campaigns/{campaign}/papers"),
+            json!({"title": title, "round": 1, "board": ["demo.board1"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()["id"].as_i64().unwrap()
+}
+
+/// Publishes the paper, issues its forms and checks that every form drew
+/// `count` questions, all of them from `questions`.
+async fn forms_draw_only(
+    board: &Api<'_>,
+    app: &TestApp,
+    paper: i64,
+    questions: &[i64],
+    count: u64,
+) {
+    let f = board
+        .get(&format!("/api/papers/{paper}/feasibility"))
+        .await
+        .json();
+    assert_eq!(f["feasible"], true, "{f}");
+    let r = board
+        .post(&format!("/api/papers/{paper}/publish"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let hr = app.api_login("demo.personnel", DEMO_PASSWORD).await;
+    let r = hr
+        .post(&format!("/api/papers/{paper}/forms"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let report = board
+        .get(&format!("/api/papers/{paper}/fairness"))
+        .await
+        .json();
+    let forms = report["forms"].as_u64().unwrap();
+    assert!(forms > 0, "{report}");
+    assert_eq!(report["every_form_matches_blueprint"], true, "{report}");
+    let draws = report["draws_per_question"].as_object().unwrap();
+    let mut total = 0;
+    for (question, n) in draws {
+        let n = n.as_u64().unwrap();
+        if n > 0 {
+            let id: i64 = question.parse().unwrap();
+            assert!(
+                questions.contains(&id),
+                "question {id} is not under the topic"
+            );
+        }
+        total += n;
+    }
+    assert_eq!(total, forms * count, "{report}");
+}
+
+#[tokio::test]
+async fn a_topic_with_a_comma_can_be_drawn() {
+    let app = TestApp::new().await;
+    let (campaign, _) = demo(&app).await;
+    let board = board1(&app).await;
+    let (bank, questions) = bank_with_the_comma_topic(&board).await;
+    assert!(questions.len() >= 20, "{} approved", questions.len());
+    let count = 20;
+
+    // The JSON API takes the topics as an array of whole names, and says so.
+    let doc = app.get("/api/openapi.json").await.json();
+    let topics = &doc["components"]["schemas"]["BlueprintRow"]["properties"]["topics"];
+    assert_eq!(topics["type"], "array", "{topics}");
+    assert!(
+        topics["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("a comma is part of a name")),
+        "{topics}"
+    );
+    let id = new_paper(&app, campaign, "Luật — API").await;
+    let mut p = board.get(&format!("/api/papers/{id}")).await.json();
+    p["spec"]["blueprint"] = json!({"sections": [{"title": "Luật", "rows": [
+        {"bank_id": bank, "topics": [COMMA_TOPIC], "difficulty_min": 1, "difficulty_max": 5,
+         "count": count, "points_each": 1.0}]}]});
+    let r = board.put(&format!("/api/papers/{id}"), edit_of(&p)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        r.json()["spec"]["blueprint"]["sections"][0]["rows"][0]["topics"],
+        json!([COMMA_TOPIC])
+    );
+    forms_draw_only(&board, &app, id, &questions, count).await;
+
+    // The HTML editor offers the bank's topics to choose, sent one per field.
+    let id = new_paper(&app, campaign, "Luật — HTML").await;
+    let mut b = app.browser();
+    b.sign_in("demo.board1", DEMO_PASSWORD).await;
+    let page = b.get(&format!("/papers/{id}")).await.text();
+    assert!(
+        page.contains(&format!("<option value=\"{COMMA_TOPIC}\"")),
+        "the topic is offered whole"
+    );
+    let bank_field = bank.to_string();
+    let count_field = count.to_string();
+    let r = b
+        .post(
+            &format!("/papers/{id}"),
+            &[
+                ("title", "Luật — HTML"),
+                ("time_limit_minutes", "30"),
+                ("grace_seconds", "30"),
+                ("opens", "2027-01-10T09:00"),
+                ("closes", "2027-01-10T11:00"),
+                ("navigation", "free"),
+                ("release", "scores"),
+                ("s0.title", "Luật"),
+                ("s0.r0.bank", &bank_field),
+                ("s0.r0.topics", COMMA_TOPIC),
+                ("s0.r0.dmin", "1"),
+                ("s0.r0.dmax", "5"),
+                ("s0.r0.kind", ""),
+                ("s0.r0.count", &count_field),
+                ("s0.r0.points", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = b.get(&format!("/papers/{id}")).await.text();
+    assert!(
+        page.contains(&format!("<option value=\"{COMMA_TOPIC}\" selected")),
+        "the chosen topic shows as chosen"
+    );
+    let r = b.post(&format!("/papers/{id}/publish"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let p = board.get(&format!("/api/papers/{id}")).await.json();
+    assert_eq!(p["status"], "published");
+    assert_eq!(
+        p["spec"]["blueprint"]["sections"][0]["rows"][0]["topics"],
+        json!([COMMA_TOPIC])
+    );
+    let hr = app.api_login("demo.personnel", DEMO_PASSWORD).await;
+    let r = hr.post(&format!("/api/papers/{id}/forms"), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let report = board
+        .get(&format!("/api/papers/{id}/fairness"))
+        .await
+        .json();
+    assert_eq!(report["every_form_matches_blueprint"], true, "{report}");
+    let drawn: Vec<i64> = report["draws_per_question"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, n)| n.as_u64().unwrap() > 0)
+        .map(|(q, _)| q.parse().unwrap())
+        .collect();
+    assert!(drawn.len() >= count as usize);
+    assert!(drawn.iter().all(|q| questions.contains(q)), "{drawn:?}");
+}
+
+#[tokio::test]
+async fn a_topic_the_bank_does_not_hold_is_refused_naming_the_row() {
+    let app = TestApp::new().await;
+    let (campaign, _) = demo(&app).await;
+    let board = board1(&app).await;
+    let (bank, _) = bank_with_the_comma_topic(&board).await;
+    let id = new_paper(&app, campaign, "Thử").await;
+    let mut p = board.get(&format!("/api/papers/{id}")).await.json();
+    // The old comma-separated text is one topic name now, and the bank has none such.
+    p["spec"]["blueprint"] = json!({"sections": [{"title": "Luật", "rows": [
+        {"bank_id": bank, "topics": [], "difficulty_min": 1, "difficulty_max": 5, "count": 1, "points_each": 1.0},
+        {"bank_id": bank, "topics": ["Luật Cán bộ", "công chức"], "difficulty_min": 1, "difficulty_max": 5,
+         "count": 1, "points_each": 1.0}]}]});
+    let r = board.put(&format!("/api/papers/{id}"), edit_of(&p)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let text = r.text();
+    assert!(
+        text.contains("row 2") && text.contains("«Luật Cán bộ»") && text.contains("«công chức»"),
+        "{text}"
+    );
+    assert!(!text.contains("row 1"), "{text}");
+
+    let mut b = app.browser();
+    b.sign_in("demo.board1", DEMO_PASSWORD).await;
+    b.get(&format!("/papers/{id}")).await;
+    let bank_field = bank.to_string();
+    let r = b
+        .post(
+            &format!("/papers/{id}"),
+            &[
+                ("title", "Thử"),
+                ("time_limit_minutes", "30"),
+                ("grace_seconds", "30"),
+                ("opens", "2027-01-10T09:00"),
+                ("closes", "2027-01-10T11:00"),
+                ("s0.title", "Luật"),
+                ("s0.r0.bank", &bank_field),
+                ("s0.r0.topics", "Không có"),
+                ("s0.r0.dmin", "1"),
+                ("s0.r0.dmax", "5"),
+                ("s0.r0.count", "1"),
+                ("s0.r0.points", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.text().contains("Phần 1 «Luật», dòng 1") && r.text().contains("«Không có»"),
+        "{}",
+        r.text()
+    );
+}

@@ -972,3 +972,152 @@ async fn another_unit_cannot_touch_a_plan() {
         StatusCode::CONFLICT
     );
 }
+
+/// The cells of the first table row whose first cells are `lead`, as text.
+fn row_cells(html: &str, lead: &[&str]) -> Vec<String> {
+    let start: String = lead.iter().map(|c| format!("<td>{c}</td>")).collect();
+    let at = html
+        .find(&start)
+        .unwrap_or_else(|| panic!("no row {lead:?}"));
+    let row = &html[at..html[at..].find("</tr>").map_or(html.len(), |e| at + e)];
+    row.split("</td>")
+        .filter_map(|cell| {
+            cell.rsplit_once('>')
+                .map(|(_, text)| text.trim().to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_plans_cap_applies_the_ratio_to_the_departures_of_all_its_units() {
+    let app = TestApp::new().await;
+    let p = province(&app).await;
+    let ha = personnel(&app, "nv.ha", p.ha).await;
+    let top = personnel(&app, "nv.tinh", p.tinh).await;
+    let job_ha = position(&ha, p.ha, "Chuyên viên", 3).await;
+    let job_pnv = position(&ha, p.ha_pnv, "Chuyên viên", 3).await;
+    // One departure in each unit in 2027, no one retiring before 2030.
+    let leaving_ha = hire(
+        &ha,
+        person(p.ha, "Người A", "001085000601", "male", "1985-01-01"),
+    )
+    .await;
+    let leaving_pnv = hire(
+        &ha,
+        person(p.ha_pnv, "Người B", "001085000602", "male", "1985-02-01"),
+    )
+    .await;
+    hire(
+        &ha,
+        person(p.ha_pnv, "Người C", "001085000603", "male", "1986-02-01"),
+    )
+    .await;
+    let plan = draft_plan(&ha, p.ha, &[p.ha, p.ha_pnv]).await;
+    for staff in [leaving_ha, leaving_pnv] {
+        let r = ha.post(&format!("/api/plans/{plan}/people"), json!({"staff_id": staff, "year": 2027, "category": "reorganisation", "exit_route": "resignation"})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let view = ha.get(&format!("/api/plans/{plan}")).await.json();
+    let year = |rows: &Value| -> Vec<Value> {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["year"] == 2027)
+            .cloned()
+            .collect()
+    };
+    let units = year(&view["projection"]);
+    assert_eq!(units.len(), 2);
+    for r in &units {
+        assert_eq!((&r["departures"], &r["cap"]), (&json!(1), &json!(0)), "{r}");
+    }
+    let hires: i64 = units.iter().map(|r| r["hires"].as_i64().unwrap()).sum();
+    assert_eq!(hires, 1, "the plan's one hire is assumed in one unit");
+    let total = &year(&view["totals"])[0];
+    assert_eq!(
+        (&total["departures"], &total["cap"], &total["hires"]),
+        (&json!(2), &json!(1), &json!(1)),
+        "50% of the plan's 2 departures is 1: {total}"
+    );
+
+    // The page shows the plan's cap and each unit's own figure beside it.
+    let mut b = app.browser();
+    b.sign_in("nv.ha", PASSWORD).await;
+    let page = b.get(&format!("/plans/{plan}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("Dự kiến tuyển"), "the hires column");
+    let whole = row_cells(&html, &["Toàn kế hoạch", "2027"]);
+    // unit, year, start, streamlined, retired, cap, hires, …
+    assert_eq!(whole[2..7], ["3", "2", "0", "1", "1"], "{whole:?}");
+
+    assert_eq!(
+        ha.post(&format!("/api/plans/{plan}/submit"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        top.post(&format!("/api/plans/{plan}/approve"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for unit in [p.ha, p.ha_pnv] {
+        assert_eq!(
+            merit::plans::recruitment_cap(&app.state.db, unit, 2027)
+                .await
+                .unwrap(),
+            Some(1),
+            "either unit may hire the plan's one"
+        );
+    }
+    let cap = ha
+        .get(&format!(
+            "/api/recruitment-cap?unit_id={}&year=2027",
+            p.ha_pnv
+        ))
+        .await
+        .json();
+    assert_eq!(cap["allowed_hires"], 1, "{cap}");
+    assert_eq!(cap["plan"]["plan_id"], plan);
+    assert_eq!(
+        (
+            &cap["plan"]["plan_departures"],
+            &cap["plan"]["plan_cap"],
+            &cap["plan"]["unit_departures"],
+            &cap["plan"]["unit_cap"]
+        ),
+        (&json!(2), &json!(1), &json!(1), &json!(0)),
+        "{cap}"
+    );
+
+    // A campaign may hire the plan's one in either unit, not one in each.
+    let campaign = |quotas: [i32; 2]| -> Value {
+        json!({
+            "title": "Tuyển dụng công chức 2027",
+            "kind": "recruitment",
+            "org_unit_id": p.ha,
+            "preset": "vn-170-2025-recruitment",
+            "applies_from_ms": 1_803_859_200_000_i64,
+            "applies_until_ms": 1_806_451_200_000_i64,
+            "positions": [
+                {"code": "CV-HA", "title": "Chuyên viên", "quota": quotas[0], "job_position_id": job_ha},
+                {"code": "CV-PNV", "title": "Chuyên viên", "quota": quotas[1], "job_position_id": job_pnv}
+            ]
+        })
+    };
+    let mut one = campaign([1, 1]);
+    one["positions"].as_array_mut().unwrap().remove(0);
+    let r = ha.post("/api/campaigns", one).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = ha.post("/api/campaigns", campaign([1, 1])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let detail = r.json()["errors"][0]["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("CV-HA, CV-PNV")
+            && detail.contains("quotas of 2")
+            && detail.contains("(1 for all"),
+        "{detail}"
+    );
+}

@@ -50,3 +50,19 @@ document.addEventListener("submit", function (event) {
   }
   setTimeout(refresh, 5000);
 })();
+
+// A blueprint row offers only the topics of the bank chosen in it; the other
+// banks' topics are hidden and disabled, so they are neither shown nor sent.
+document.querySelectorAll("select[data-bank-select]").forEach(function (topics) {
+  var bank = document.getElementById(topics.getAttribute("data-bank-select"));
+  if (!bank) return;
+  function show() {
+    topics.querySelectorAll("optgroup[data-bank]").forEach(function (group) {
+      var mine = group.getAttribute("data-bank") === bank.value;
+      group.hidden = !mine;
+      group.disabled = !mine;
+    });
+  }
+  bank.addEventListener("change", show);
+  show();
+});
