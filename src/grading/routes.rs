@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use super::item_analysis::{HistogramLabels, ItemFlag, histogram_svg};
 use super::ranking::Standing;
-use super::service::{self, CampaignResults, OwnResult, PaperStatistics, fmt2};
+use super::numbers::{fmt2, score};
+use super::service::{self, CampaignResults, OwnResult, PaperStatistics};
 use crate::state::AppState;
 use crate::web::{AppError, AuthUser, Form, Page, Shell, render};
 
@@ -31,13 +32,33 @@ pub fn router() -> Router<AppState> {
         .route("/results", get(mine))
 }
 
+#[derive(Deserialize)]
+struct GradeForm {
+    /// `/campaigns/{id}/results` when graded from the results page.
+    #[serde(default)]
+    back: String,
+}
+
+/// Where a grade form asks to go back to: only a results page, never an
+/// address from elsewhere.
+fn results_page(back: &str) -> Option<String> {
+    let id: i32 = back
+        .strip_prefix("/campaigns/")?
+        .strip_suffix("/results")?
+        .parse()
+        .ok()?;
+    Some(format!("/campaigns/{id}/results"))
+}
+
 async fn grade(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
+    Form(form): Form<GradeForm>,
 ) -> Result<Response, AppError> {
     service::grade_paper_for(&state, &user, id).await?;
-    Ok(Redirect::to(&format!("/papers/{id}/statistics")).into_response())
+    let to = results_page(&form.back).unwrap_or_else(|| format!("/papers/{id}/statistics"));
+    Ok(Redirect::to(&to).into_response())
 }
 
 fn svg(s: &Shell, id: &str, bins: &[super::item_analysis::Bin]) -> String {
@@ -99,15 +120,21 @@ struct ResultsPage {
     s: Shell,
     r: CampaignResults,
     chart: String,
+    /// Why a release was refused.
+    errors: Vec<String>,
 }
 
 impl ResultsPage {
     fn num(&self, x: &Option<f64>) -> String {
-        x.map(fmt2).unwrap_or_else(|| "—".into())
+        x.map(score).unwrap_or_else(|| "—".into())
     }
 
     fn f(&self, x: &f64) -> String {
-        fmt2(*x)
+        score(*x)
+    }
+
+    fn pending_text(&self, key: &str, count: &u64) -> String {
+        self.s.tr.t(key).replace("{count}", &count.to_string())
     }
 
     fn standing(&self, st: &Standing) -> String {
@@ -141,9 +168,34 @@ async fn results(
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
 ) -> Result<impl IntoResponse, AppError> {
-    let r = service::results_for(&state, &user, id).await?;
+    results_page_with(&state, s, &user, id, Vec::new()).await
+}
+
+/// The results page, with the messages of a refused release (422).
+async fn results_page_with(
+    state: &AppState,
+    s: Shell,
+    user: &crate::web::CurrentUser,
+    id: i32,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
+    let r = service::results_for(state, user, id).await?;
     let chart = svg(&s, "results-histogram", &r.histogram);
-    render(ResultsPage { s, r, chart })
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(ResultsPage {
+            s,
+            r,
+            chart,
+            errors,
+        })?,
+    )
+        .into_response())
 }
 
 async fn results_csv(
@@ -189,13 +241,37 @@ async fn results_xlsx(
         .into_response())
 }
 
+#[derive(Deserialize)]
+struct ReleaseForm {
+    /// The required checkbox: release cannot be undone.
+    #[serde(default)]
+    confirm: String,
+}
+
 async fn release(
     State(state): State<AppState>,
+    Page(s): Page,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
+    Form(form): Form<ReleaseForm>,
 ) -> Result<Response, AppError> {
-    service::release(&state, &user, id).await?;
-    Ok(Redirect::to(&format!("/campaigns/{id}/results")).into_response())
+    let done = if form.confirm == "yes" {
+        service::release(&state, &user, id).await
+    } else {
+        // Checked after access, so a stranger still gets a 404.
+        crate::campaigns::service::managed_campaign(&state, &user, id).await?;
+        Err(AppError::invalid(
+            "confirm",
+            crate::web::i18n::Text::key("results.confirm_required"),
+        ))
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/campaigns/{id}/results")).into_response()),
+        Err(e) => {
+            let errors = e.into_form_messages(user.locale)?;
+            results_page_with(&state, s, &user, id, errors).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -229,11 +305,11 @@ struct MinePage {
 
 impl MinePage {
     fn num(&self, x: &Option<f64>) -> String {
-        x.map(fmt2).unwrap_or_else(|| "—".into())
+        x.map(score).unwrap_or_else(|| "—".into())
     }
 
     fn f(&self, x: &f64) -> String {
-        fmt2(*x)
+        score(*x)
     }
 
     fn when(&self, ms: &i64) -> String {
