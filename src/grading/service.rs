@@ -458,13 +458,16 @@ pub struct PendingPaper {
     pub awaiting_marking: u64,
 }
 
-/// The papers with something pending, in round order.
+/// The papers with something pending, in round order. A paper of a round
+/// the rule set does not have counts toward nothing, so it holds nothing up.
 pub fn pending_papers(
+    rules: &RuleSet,
     papers: &[paper::Model],
     progress: &HashMap<i32, store::PaperProgress>,
 ) -> Vec<PendingPaper> {
     let mut out: Vec<PendingPaper> = papers
         .iter()
+        .filter(|p| usize::try_from(p.round).is_ok_and(|r| (1..=rules.rounds.len()).contains(&r)))
         .filter_map(|p| {
             let g = progress.get(&p.id).copied().unwrap_or_default();
             (g.ungraded() > 0 || g.needs_marking > 0).then(|| PendingPaper {
@@ -582,7 +585,11 @@ pub async fn ranking_input(
         .collect();
     let paper_ids: Vec<i32> = papers.iter().map(|p| p.id).collect();
     let grades = store::grade_sections_of_papers(db, &paper_ids).await?;
-    let pending = pending_papers(&papers, &store::progress_of_papers(db, &paper_ids).await?);
+    let pending = pending_papers(
+        &rules,
+        &papers,
+        &store::progress_of_papers(db, &paper_ids).await?,
+    );
     let mut sections_of: HashMap<i32, Vec<SectionScore>> = HashMap::new();
     for (_, application_id, _, sections) in &grades {
         let sections: Vec<GradedSection> = serde_json::from_str(sections).map_err(internal)?;
@@ -897,7 +904,11 @@ pub async fn release(
         .filter(|p| p.status == "published")
         .collect();
     let ids: Vec<i32> = papers.iter().map(|p| p.id).collect();
-    let pending = pending_papers(&papers, &store::progress_of_papers(&txn, &ids).await?);
+    let pending = pending_papers(
+        &rules_of(&c)?,
+        &papers,
+        &store::progress_of_papers(&txn, &ids).await?,
+    );
     if !pending.is_empty() {
         return Err(AppError::Invalid(release_refusal(&pending)));
     }
