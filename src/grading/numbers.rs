@@ -31,7 +31,11 @@ pub fn decimal(x: f64, places: u8) -> String {
     } else {
         &s
     };
-    if s == "-0" { "0".to_owned() } else { s.to_owned() }
+    if s == "-0" {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// Statistics, thresholds and marks: two decimals.

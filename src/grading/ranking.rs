@@ -1200,7 +1200,11 @@ mod tests {
 
     #[test]
     fn a_scaled_score_of_31_is_31_not_31_000000000000004() {
-        assert_eq!(31.0 / 60.0 * 60.0, 31.000000000000004, "the residue at issue");
+        assert_eq!(
+            31.0 / 60.0 * 60.0,
+            31.000000000000004,
+            "the residue at issue"
+        );
         let rules = presets::vn_138_2020_recruitment();
         let mut c = candidate(&rules, 1, &[("written", 0.0)]);
         for s in &mut c.sections {

@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::item_analysis::{HistogramLabels, ItemFlag, histogram_svg};
-use super::ranking::Standing;
 use super::numbers::{fmt2, score};
+use super::ranking::Standing;
 use super::service::{self, CampaignResults, OwnResult, PaperStatistics};
 use crate::state::AppState;
 use crate::web::{AppError, AuthUser, Form, Page, Shell, render};

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::grade::{self, GradedSection};
 use super::item_analysis::{self, Bin, ItemAnalysis};
-pub use super::numbers::fmt2;
 use super::numbers;
+pub use super::numbers::fmt2;
 use super::ranking::{
     self, CandidateResult, Failure, Gender, Ranking, SectionScore, Standing, TieBreakFacts,
     TieDecision,
@@ -537,7 +537,6 @@ pub fn reason_text(entry: &ranking::RankedCandidate, rules: &RuleSet, lang: &str
             .with("pass_mark", numbers::score(*pass_mark)),
     }
 }
-
 
 /// A graded section's score as the ranking scales and rounds it, so that a
 /// provisional result or an appeal shows the number the ranking will use.

@@ -602,8 +602,7 @@ pub fn validate(rules: &RuleSet) -> Vec<String> {
     if rules.score_decimals > MAX_SCORE_DECIMALS {
         out.push(format!(
             "scores are rounded to {} decimals; expected 0 to {}",
-            rules.score_decimals,
-            MAX_SCORE_DECIMALS
+            rules.score_decimals, MAX_SCORE_DECIMALS
         ));
     }
     let cap = rules.recruitment_cap_ratio;
@@ -790,7 +789,11 @@ mod tests {
             o.remove("score_decimals");
         }
         let r: Option<RuleSet> = serde_json::from_value(json).ok();
-        assert_eq!(r.map(|r| r.score_decimals), Some(2), "older rule sets read as 2");
+        assert_eq!(
+            r.map(|r| r.score_decimals),
+            Some(2),
+            "older rule sets read as 2"
+        );
         let mut r = minimal();
         r.score_decimals = 4;
         assert!(validate(&r).is_empty());

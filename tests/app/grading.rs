@@ -1395,7 +1395,9 @@ async fn release_is_refused_while_essays_await_marking() {
     let text = r.text();
     assert!(text.contains("cannot be released"), "{text}");
     assert!(
-        text.contains(&format!("{title} (#{paper}): 3 script(s) with essays awaiting marking")),
+        text.contains(&format!(
+            "{title} (#{paper}): 3 script(s) with essays awaiting marking"
+        )),
         "{text}"
     );
     let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
@@ -1437,8 +1439,9 @@ async fn release_is_refused_while_attempts_are_ungraded() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert!(
-        r.text()
-            .contains(&format!("{title} (#{paper}): 2 submitted attempt(s) not graded")),
+        r.text().contains(&format!(
+            "{title} (#{paper}): 2 submitted attempt(s) not graded"
+        )),
         "{}",
         r.text()
     );
@@ -1496,7 +1499,10 @@ async fn the_results_page_lists_whats_pending_with_its_action() {
     demo_essays_marked(&app, campaign).await;
     sit(&app, "demo.candidate", paper, 120, 0).await;
     let mut b = personnel_browser(&app).await;
-    let html = b.get(&format!("/campaigns/{campaign}/results")).await.text();
+    let html = b
+        .get(&format!("/campaigns/{campaign}/results"))
+        .await
+        .text();
     assert!(html.contains(&vi("results.pending_title")), "{html}");
     assert!(
         html.contains(&format!("action=\"/papers/{paper}/grade\"")),
@@ -1523,13 +1529,19 @@ async fn the_results_page_lists_whats_pending_with_its_action() {
             &[("back", "https://evil.example/campaigns/1/results")],
         )
         .await;
-    assert_eq!(r.location(), Some(format!("/papers/{paper}/statistics").as_str()));
+    assert_eq!(
+        r.location(),
+        Some(format!("/papers/{paper}/statistics").as_str())
+    );
 
     // Essays awaiting marking: the page links to the paper's marking queue.
     let app = TestApp::new().await;
     let (campaign, paper) = essay_paper(&app).await;
     let mut b = personnel_browser(&app).await;
-    let html = b.get(&format!("/campaigns/{campaign}/results")).await.text();
+    let html = b
+        .get(&format!("/campaigns/{campaign}/results"))
+        .await
+        .text();
     assert!(
         html.contains(&format!("href=\"/papers/{paper}/marking\"")),
         "{html}"
@@ -1555,7 +1567,10 @@ async fn release_needs_confirmation() {
         .post(&format!("/api/papers/{paper}/grade"), json!({}))
         .await;
     let mut b = personnel_browser(&app).await;
-    let html = b.get(&format!("/campaigns/{campaign}/results")).await.text();
+    let html = b
+        .get(&format!("/campaigns/{campaign}/results"))
+        .await
+        .text();
     assert!(
         html.contains("type=\"checkbox\" name=\"confirm\" value=\"yes\" required"),
         "the browser asks before it posts, without JavaScript: {html}"
@@ -1564,9 +1579,16 @@ async fn release_needs_confirmation() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains(&vi("results.confirm_required")));
     let me = app.api_login("demo.candidate", DEMO_PASSWORD).await;
-    assert_eq!(me.get("/api/results").await.json(), json!([]), "not released");
+    assert_eq!(
+        me.get("/api/results").await.json(),
+        json!([]),
+        "not released"
+    );
     let r = b
-        .post(&format!("/campaigns/{campaign}/release"), &[("confirm", "no")])
+        .post(
+            &format!("/campaigns/{campaign}/release"),
+            &[("confirm", "no")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -1577,8 +1599,19 @@ async fn release_needs_confirmation() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    assert_eq!(me.get("/api/results").await.json().as_array().unwrap().len(), 1);
-    let html = b.get(&format!("/campaigns/{campaign}/results")).await.text();
+    assert_eq!(
+        me.get("/api/results")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let html = b
+        .get(&format!("/campaigns/{campaign}/results"))
+        .await
+        .text();
     assert!(html.contains(&vi("results.released")));
 }
 
@@ -1591,7 +1624,10 @@ async fn ungraded_candidates_are_not_counted_as_zero_in_the_histogram() {
     let path = format!("/api/campaigns/{campaign}/results");
     let before = hr.get(&path).await.json();
     let rows = all_rows(&before);
-    assert!(rows.len() > 3, "applicants who did not sit as well: {before}");
+    assert!(
+        rows.len() > 3,
+        "applicants who did not sit as well: {before}"
+    );
     assert_eq!(charted(&before), 0, "essays awaiting marking are not a 0");
     assert!(rows.iter().all(|r| r["total"].is_null()), "{before}");
 
@@ -1668,9 +1704,7 @@ async fn html_json_and_csv_show_the_same_rounded_scores() {
     set_section_points(&app, paper, "foreign_language", 15.125, 30.0).await;
     set_section_points(&app, paper, "it", 10.0, 30.0).await;
 
-    let results = hr
-        .get(&format!("/api/campaigns/{campaign}/results"))
-        .await;
+    let results = hr.get(&format!("/api/campaigns/{campaign}/results")).await;
     let text = results.text();
     assert!(!text.contains("31.000000000000004"), "{text}");
     let row = rows_of(&results.json(), "TCBC-01")
@@ -1682,7 +1716,10 @@ async fn html_json_and_csv_show_the_same_rounded_scores() {
     assert_eq!(row["sections"][2], 10.0);
     assert_eq!(row["total"], 56.13, "the sum of the rounded parts: {row}");
 
-    let html = hr.get(&format!("/campaigns/{campaign}/results")).await.text();
+    let html = hr
+        .get(&format!("/campaigns/{campaign}/results"))
+        .await
+        .text();
     assert!(
         html.contains("<td>31</td><td>15.13</td><td>10</td>"),
         "{html}"
@@ -1706,6 +1743,9 @@ async fn html_json_and_csv_show_the_same_rounded_scores() {
     assert_eq!(mine[0]["sections"][1]["score"], 15.13);
     assert_eq!(mine[0]["total"], 56.13);
     let page = me.get("/results").await.text();
-    assert!(page.contains("31 / 60") && page.contains("15.13 / 30"), "{page}");
+    assert!(
+        page.contains("31 / 60") && page.contains("15.13 / 30"),
+        "{page}"
+    );
     assert!(page.contains("56.13"), "{page}");
 }
