@@ -895,8 +895,10 @@ pub async fn release(
     }
     let now = state.now_ms();
     let txn = state.db.begin_write().await?;
-    // Counted inside the write, so that nothing graded or submitted meanwhile
-    // slips past the check.
+    // Counted in the release's own transaction (on SQLite under its write
+    // lock), not from a page loaded earlier. On PostgreSQL an attempt
+    // submitted in the same instant can still slip past; its paper then shows
+    // as pending on the results page.
     let papers: Vec<paper::Model> = crate::exams::store::papers_of_campaign(&txn, c.id)
         .await?
         .into_iter()
@@ -1275,6 +1277,30 @@ mod tests {
             assert_eq!(parse_response(&json), Some(r));
         }
         assert_eq!(parse_response(r#"{"kind":"choice","index":x}"#), None);
+    }
+
+    #[test]
+    fn a_refused_release_names_each_paper_and_what_is_left_on_it() {
+        let paper = |id: i32, ungraded, awaiting_marking| PendingPaper {
+            paper_id: id,
+            title: format!("Paper {id}"),
+            round: 1,
+            ungraded,
+            awaiting_marking,
+        };
+        let lines: Vec<String> = release_refusal(&[paper(1, 2, 0), paper(2, 1, 3)])
+            .iter()
+            .map(|e| e.text.render(crate::web::i18n::Locale::En))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "Results cannot be released yet: work is still pending on these papers.",
+                "Paper 1 (#1): 2 submitted attempt(s) not graded — grade the paper.",
+                "Paper 2 (#2): 1 submitted attempt(s) not graded — grade the paper.",
+                "Paper 2 (#2): 3 script(s) with essays awaiting marking — the paper's board marks them in its marking queue.",
+            ]
+        );
     }
 }
 
