@@ -96,7 +96,9 @@ pub async fn tie_decision(
 }
 
 #[utoipa::path(post, path = "/api/campaigns/{id}/release", tag = "grading", params(("id" = i32, Path)),
-    responses((status = 204, description = "candidates now see their own results"), (status = 404), (status = 409)))]
+    responses((status = 204, description = "candidates now see their own results"), (status = 404),
+        (status = 409, description = "already released"),
+        (status = 422, description = "refused while a paper has submitted attempts not graded or essays awaiting marking: one message per paper and what is left (see `pending` in the results)")))]
 pub async fn release(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

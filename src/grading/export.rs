@@ -1,7 +1,9 @@
 //! Results as CSV and XLSX: one row per candidate and position, the same
-//! columns as the personnel page.
+//! columns and the same numbers as the personnel page: scores arrive rounded
+//! to the rule set's precision and are written as they are.
 
-use super::service::{CampaignResults, fmt2};
+use super::numbers;
+use super::service::CampaignResults;
 
 fn header(r: &CampaignResults) -> Vec<String> {
     let mut h: Vec<String> = ["position", "application", "full_name", "username"]
@@ -45,8 +47,8 @@ fn rows(r: &CampaignResults) -> Vec<Vec<Cell>> {
             }));
             cells.push(Cell::Text(row.priority_categories.join(" ")));
             cells.push(Cell::Number(row.priority_points));
-            cells.push(Cell::Number(row.score));
-            cells.push(Cell::Number(row.total));
+            cells.push(row.score.map_or(Cell::Empty, Cell::Number));
+            cells.push(row.total.map_or(Cell::Empty, Cell::Number));
             cells.push(row.rank.map_or(Cell::Empty, |k| Cell::Number(f64::from(k))));
             cells.push(Cell::Text(
                 serde_json::to_value(row.standing)
@@ -73,7 +75,7 @@ pub fn csv(r: &CampaignResults) -> Result<String, String> {
     for row in rows(r) {
         w.write_record(row.iter().map(|c| match c {
             Cell::Text(t) => t.clone(),
-            Cell::Number(n) => fmt2(*n),
+            Cell::Number(n) => numbers::score(*n),
             Cell::Empty => String::new(),
         }))
         .map_err(|e| e.to_string())?;

@@ -35,6 +35,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::numbers::fmt2;
+
 /// Items easier or harder than this are flagged for the board to look at.
 pub const FACILITY_MIN: f64 = 0.2;
 pub const FACILITY_MAX: f64 = 0.9;
@@ -475,8 +477,8 @@ pub fn histogram_svg(bins: &[Bin], labels: &HistogramLabels<'_>) -> String {
                 LEFT + bar_w * i as f64 + gap / 2.0,
                 base - h,
                 bar_w - gap,
-                number(b.lower),
-                number(b.upper),
+                fmt2(b.lower),
+                fmt2(b.upper),
                 b.count
             );
         }
@@ -493,7 +495,7 @@ pub fn histogram_svg(bins: &[Bin], labels: &HistogramLabels<'_>) -> String {
                 r##"<text x="{:.1}" y="{}" text-anchor="middle" fill="#333333">{}</text>"##,
                 LEFT + bar_w * i as f64,
                 base + 16.0,
-                number(value)
+                fmt2(value)
             );
         }
     }
@@ -532,17 +534,6 @@ fn nice_step(highest: u64) -> u64 {
             }
         }
         p *= 10;
-    }
-}
-
-/// Up to two decimals, trailing zeros dropped.
-fn number(x: f64) -> String {
-    let s = format!("{:.2}", x);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".to_owned()
-    } else {
-        s.to_owned()
     }
 }
 

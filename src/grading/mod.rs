@@ -7,6 +7,7 @@ pub mod export;
 pub mod grade;
 pub mod item_analysis;
 pub mod marking;
+pub mod numbers;
 pub mod ranking;
 pub mod rounds;
 pub mod routes;

@@ -9,8 +9,19 @@
 //! quota place that no automatic tie-break settles is reported as unresolved
 //! until a recorded manual decision orders exactly those candidates.
 //!
+//! Scores are rounded once, here, to the rule set's `score_decimals`: each
+//! section's scaled score, then the weighted score and the total from those
+//! rounded parts. Every pass mark is checked on the rounded value, because that
+//! is the number people read and can check by hand: a candidate shown 30 against
+//! a pass mark of 30 has passed, whatever residue the division left. The pass
+//! marks themselves are not rounded: they are the law's thresholds.
+//!
 //! Scores are compared at 1/10,000 of a point, so that 0.1 + 0.2 ties with 0.3
 //! and the order never depends on how floating-point sums happened to round.
+//!
+//! A candidate with no usable score in any counting section, who did not pass
+//! either, has no score to rank or chart: `graded` is false, and they are
+//! listed after every failed candidate who has one, never as a 0 among them.
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -18,8 +29,9 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::numbers::round_to;
 use crate::rules::model::{
-    PassMark, RoundRole, RuleSet, ScoreRef, SectionRef, TieBreak, TotalPassRule,
+    PassMark, RoundRole, RuleSet, ScoreRef, Section, SectionRef, TieBreak, TotalPassRule,
 };
 
 pub type ApplicationId = i64;
@@ -135,6 +147,10 @@ pub struct RankedCandidate {
     pub sections: Vec<ScoredSection>,
     /// Weighted sum over the counting rounds, without priority points.
     pub score: f64,
+    /// Whether `score` comes from a grade: a counting section has a usable
+    /// score, or the candidate passed (every section exempt). When false the
+    /// score and the total are no one's result and are shown as missing.
+    pub graded: bool,
     /// The points the candidate's categories are worth…
     pub priority_entitlement: f64,
     /// …and what was added: the entitlement if passed, else 0.
@@ -380,9 +396,12 @@ pub fn rank(
         }
     }
 
+    // Failed candidates with a score, highest first; those without one last.
     failed.sort_by(|a, b| {
-        key(b.entry.score)
-            .cmp(&key(a.entry.score))
+        b.entry
+            .graded
+            .cmp(&a.entry.graded)
+            .then(key(b.entry.score).cmp(&key(a.entry.score)))
             .then(a.input.application_id.cmp(&b.input.application_id))
     });
     Ranking {
@@ -466,7 +485,19 @@ fn score_of(rules: &RuleSet, score: &ScoreRef, scores: &[Option<f64>]) -> Option
             i += 1;
         }
     }
-    (named || *score == ScoreRef::Total).then_some(sum)
+    (named || *score == ScoreRef::Total).then_some(round_to(sum, rules.score_decimals))
+}
+
+/// Paper points as the section's score: scaled to the section's maximum,
+/// floored at 0 where the rule set says so, rounded to its precision.
+pub fn scaled_score(rules: &RuleSet, s: &Section, points: f64, max_points: f64) -> f64 {
+    let scaled = points / max_points * s.max_points;
+    let scaled = if s.floor_at_zero {
+        scaled.max(0.0)
+    } else {
+        scaled
+    };
+    round_to(scaled, rules.score_decimals)
 }
 
 fn score_candidate<'a>(
@@ -527,14 +558,7 @@ fn score_candidate<'a>(
             let score = if exempt {
                 None
             } else {
-                valid.map(|g| {
-                    let scaled = g.points / g.max_points * s.max_points;
-                    if s.floor_at_zero {
-                        scaled.max(0.0)
-                    } else {
-                        scaled
-                    }
-                })
+                valid.map(|g| scaled_score(rules, s, g.points, g.max_points))
             };
             scores.push(score);
             correct.push(if exempt {
@@ -593,6 +617,13 @@ fn score_candidate<'a>(
         }
     }
     let passed = failures.is_empty();
+    let graded = passed
+        || rules
+            .rounds
+            .iter()
+            .flat_map(|r| r.sections.iter().map(move |_| r.role))
+            .zip(&scores)
+            .any(|(role, s)| role == RoundRole::Counting && s.is_some());
 
     let entitlement = rules.priority.entitlement(&c.priority_categories);
     for code in &entitlement.unknown {
@@ -612,10 +643,11 @@ fn score_candidate<'a>(
             failures,
             sections,
             score,
+            graded,
             priority_entitlement: entitlement.points,
             priority_points,
             priority_categories: entitlement.applied,
-            total: score + priority_points,
+            total: round_to(score + priority_points, rules.score_decimals),
             rank: None,
             standing: Standing::Failed,
             ahead_by: None,
@@ -1245,6 +1277,110 @@ mod tests {
         assert!(json.contains(r#""standing":"selected""#), "{json}");
         let back: Option<Ranking> = serde_json::from_str(&json).ok();
         assert_eq!(back, Some(r));
+    }
+
+    #[test]
+    fn a_scaled_score_of_31_is_31_not_31_000000000000004() {
+        assert_eq!(
+            31.0 / 60.0 * 60.0,
+            31.000000000000004,
+            "the residue at issue"
+        );
+        let rules = presets::vn_138_2020_recruitment();
+        let mut c = candidate(&rules, 1, &[("written", 0.0)]);
+        for s in &mut c.sections {
+            if s.section == "general_knowledge" {
+                (s.points, s.max_points) = (31.0, 60.0);
+            }
+            if s.section == "written" {
+                // 31 of 60 on the paper is 51.666… of the section's 100.
+                (s.points, s.max_points) = (31.0, 60.0);
+            }
+        }
+        let r = rank(&rules, 1, &[c], &[]);
+        let e = &r.entries[0];
+        let gk = e.sections.iter().find(|s| s.section == "general_knowledge");
+        assert_eq!(gk.and_then(|s| s.score), Some(31.0));
+        let written = e.sections.iter().find(|s| s.section == "written");
+        assert_eq!(written.and_then(|s| s.score), Some(51.67));
+        assert_eq!((e.score, e.total), (51.67, 51.67));
+        let json = serde_json::to_string(&r).unwrap_or_default();
+        assert!(!json.contains("31.000000000000004"), "{json}");
+        assert!(json.contains("51.67") && !json.contains("51.666"), "{json}");
+    }
+
+    #[test]
+    fn the_score_and_total_are_sums_of_rounded_parts_rounded_again() {
+        let mut rules = presets::vn_138_2020_recruitment();
+        rules.score_decimals = 1;
+        let c = with_priority(
+            candidate(&rules, 1, &[("written", 100.0 / 3.0 * 2.0)]),
+            &["completed_service"],
+        );
+        let r = rank(&rules, 1, &[c], &[]);
+        let e = &r.entries[0];
+        assert_eq!(e.score, 66.7);
+        assert!(e.priority_points > 0.0);
+        assert_eq!(e.total, round_to(66.7 + e.priority_points, 1));
+    }
+
+    /// Chosen: the pass mark is checked on the rounded score, the one people
+    /// read, so that no one is shown 30 against a pass mark of 30 and failed.
+    #[test]
+    fn the_pass_mark_is_checked_on_the_rounded_score() {
+        let mut rules = presets::vn_138_2020_recruitment();
+        rules.score_decimals = 1;
+        let with_gk = |id, points| {
+            let mut c = candidate(&rules, id, &[("written", 60.0)]);
+            for s in &mut c.sections {
+                if s.section == "general_knowledge" {
+                    s.points = points;
+                }
+            }
+            c
+        };
+        // Pass mark: 50% of 60 = 30.
+        let r = rank(&rules, 5, &[with_gk(1, 29.96), with_gk(2, 29.94)], &[]);
+        let shown = |id| {
+            entry(&r, id)
+                .sections
+                .iter()
+                .find(|s| s.section == "general_knowledge")
+                .and_then(|s| s.score)
+        };
+        assert_eq!(shown(1), Some(30.0));
+        assert!(entry(&r, 1).passed, "shown 30, pass mark 30: passed");
+        assert_eq!(shown(2), Some(29.9));
+        assert_eq!(
+            entry(&r, 2).failures,
+            vec![Failure::BelowSectionPassMark {
+                round: "round_1".to_owned(),
+                section: "general_knowledge".to_owned(),
+                score: 29.9,
+                pass_mark: 30.0
+            }]
+        );
+    }
+
+    #[test]
+    fn a_candidate_without_a_grade_is_not_ranked_as_a_zero() {
+        let rules = presets::vn_138_2020_recruitment();
+        let nothing = CandidateResult {
+            application_id: 1,
+            ..CandidateResult::default()
+        };
+        // Round 1 passed, round 2 not graded yet: no total either.
+        let round_one_only = CandidateResult {
+            application_id: 2,
+            sections: round_one(&rules),
+            ..CandidateResult::default()
+        };
+        let zero = candidate(&rules, 3, &[("written", 0.0)]);
+        let r = rank(&rules, 1, &[nothing, round_one_only, zero], &[]);
+        let order: Vec<_> = r.entries.iter().map(|e| e.application_id).collect();
+        assert_eq!(order, vec![3, 1, 2], "a real 0 ranks above no grade");
+        assert!(entry(&r, 3).graded);
+        assert!(!entry(&r, 1).graded && !entry(&r, 2).graded);
     }
 
     fn arb_candidate() -> impl Strategy<Value = CandidateResult> {

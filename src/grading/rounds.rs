@@ -46,7 +46,7 @@ fn pending(input: &RankingInput, round: i32, now_ms: i64) -> Vec<FieldError> {
                 "round",
                 Text::key("rounds.paper_open").with("paper", &p.title),
             ));
-        } else if input.ungraded_papers.contains(&p.id) {
+        } else if input.pending.iter().any(|x| x.paper_id == p.id) {
             out.push(FieldError::new(
                 "round",
                 Text::key("rounds.paper_ungraded").with("paper", &p.title),

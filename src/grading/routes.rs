@@ -11,8 +11,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::item_analysis::{HistogramLabels, ItemFlag, histogram_svg};
+use super::numbers::{fmt2, score};
 use super::ranking::Standing;
-use super::service::{self, CampaignResults, OwnResult, PaperStatistics, fmt2};
+use super::service::{self, CampaignResults, OwnResult, PaperStatistics};
 use crate::state::AppState;
 use crate::web::i18n::Text;
 use crate::web::{AppError, AuthUser, CurrentUser, Form, Page, Shell, render};
@@ -33,13 +34,33 @@ pub fn router() -> Router<AppState> {
         .route("/results", get(mine))
 }
 
+#[derive(Deserialize)]
+struct GradeForm {
+    /// `/campaigns/{id}/results` when graded from the results page.
+    #[serde(default)]
+    back: String,
+}
+
+/// Where a grade form asks to go back to: only a results page, never an
+/// address from elsewhere.
+fn results_page(back: &str) -> Option<String> {
+    let id: i32 = back
+        .strip_prefix("/campaigns/")?
+        .strip_suffix("/results")?
+        .parse()
+        .ok()?;
+    Some(format!("/campaigns/{id}/results"))
+}
+
 async fn grade(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
+    Form(form): Form<GradeForm>,
 ) -> Result<Response, AppError> {
     service::grade_paper_for(&state, &user, id).await?;
-    Ok(Redirect::to(&format!("/papers/{id}/statistics")).into_response())
+    let to = results_page(&form.back).unwrap_or_else(|| format!("/papers/{id}/statistics"));
+    Ok(Redirect::to(&to).into_response())
 }
 
 fn svg(s: &Shell, id: &str, bins: &[super::item_analysis::Bin]) -> String {
@@ -101,6 +122,8 @@ struct ResultsPage {
     s: Shell,
     r: CampaignResults,
     chart: String,
+    /// Why a release was refused.
+    errors: Vec<String>,
     rounds: Vec<super::rounds::RoundState>,
     /// Why closing a round was refused, shown beside the rounds.
     round_errors: Vec<String>,
@@ -108,11 +131,15 @@ struct ResultsPage {
 
 impl ResultsPage {
     fn num(&self, x: &Option<f64>) -> String {
-        x.map(fmt2).unwrap_or_else(|| "—".into())
+        x.map(score).unwrap_or_else(|| "—".into())
     }
 
     fn f(&self, x: &f64) -> String {
-        fmt2(*x)
+        score(*x)
+    }
+
+    fn pending_text(&self, key: &str, count: &u64) -> String {
+        self.s.tr.t(key).replace("{count}", &count.to_string())
     }
 
     fn standing(&self, st: &Standing) -> String {
@@ -146,33 +173,45 @@ async fn results(
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
 ) -> Result<impl IntoResponse, AppError> {
-    results_page(&state, s, &user, id, Vec::new()).await
+    show_results(&state, s, &user, id, Vec::new(), Vec::new()).await
 }
 
-async fn results_page(
+/// The results page, with the messages of a refused release or round
+/// closing (then 422).
+async fn show_results(
     state: &AppState,
     s: Shell,
     user: &CurrentUser,
     id: i32,
+    errors: Vec<String>,
     round_errors: Vec<String>,
 ) -> Result<Response, AppError> {
     let r = service::results_for(state, user, id).await?;
     let rounds = super::rounds::round_states(state, user, id).await?;
     let chart = svg(&s, "results-histogram", &r.histogram);
-    Ok(render(ResultsPage {
-        s,
-        r,
-        chart,
-        rounds,
-        round_errors,
-    })?
-    .into_response())
+    let status = if errors.is_empty() && round_errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(ResultsPage {
+            s,
+            r,
+            chart,
+            errors,
+            rounds,
+            round_errors,
+        })?,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
 struct CloseRoundForm {
     /// The confirmation checkbox: closing decides who may sit the next round.
-    confirm: Option<String>,
+    close_confirm: Option<String>,
 }
 
 async fn close_round(
@@ -182,9 +221,9 @@ async fn close_round(
     Path((id, round)): Path<(i32, i32)>,
     Form(form): Form<CloseRoundForm>,
 ) -> Result<Response, AppError> {
-    let outcome = if form.confirm.is_none() {
+    let outcome = if form.close_confirm.is_none() {
         Err(AppError::invalid(
-            "confirm",
+            "close_confirm",
             Text::key("rounds.confirm_needed"),
         ))
     } else {
@@ -194,7 +233,7 @@ async fn close_round(
         Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}/results")).into_response()),
         Err(e) => {
             let errors = e.into_form_messages(s.tr.0)?;
-            results_page(&state, s, &user, id, errors).await
+            show_results(&state, s, &user, id, Vec::new(), errors).await
         }
     }
 }
@@ -242,13 +281,37 @@ async fn results_xlsx(
         .into_response())
 }
 
+#[derive(Deserialize)]
+struct ReleaseForm {
+    /// The required checkbox: release cannot be undone.
+    #[serde(default)]
+    confirm: String,
+}
+
 async fn release(
     State(state): State<AppState>,
+    Page(s): Page,
     AuthUser(user): AuthUser,
     Path(id): Path<i32>,
+    Form(form): Form<ReleaseForm>,
 ) -> Result<Response, AppError> {
-    service::release(&state, &user, id).await?;
-    Ok(Redirect::to(&format!("/campaigns/{id}/results")).into_response())
+    let done = if form.confirm == "yes" {
+        service::release(&state, &user, id).await
+    } else {
+        // Checked after access, so a stranger still gets a 404.
+        crate::campaigns::service::managed_campaign(&state, &user, id).await?;
+        Err(AppError::invalid(
+            "confirm",
+            crate::web::i18n::Text::key("results.confirm_required"),
+        ))
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/campaigns/{id}/results")).into_response()),
+        Err(e) => {
+            let errors = e.into_form_messages(user.locale)?;
+            show_results(&state, s, &user, id, errors, Vec::new()).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -282,11 +345,11 @@ struct MinePage {
 
 impl MinePage {
     fn num(&self, x: &Option<f64>) -> String {
-        x.map(fmt2).unwrap_or_else(|| "—".into())
+        x.map(score).unwrap_or_else(|| "—".into())
     }
 
     fn f(&self, x: &f64) -> String {
-        fmt2(*x)
+        score(*x)
     }
 
     fn when(&self, ms: &i64) -> String {

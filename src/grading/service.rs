@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::grade::{self, GradedSection};
 use super::item_analysis::{self, Bin, ItemAnalysis};
+use super::numbers;
+pub use super::numbers::fmt2;
 use super::ranking::{
     self, CandidateResult, Failure, Gender, Ranking, SectionScore, Standing, TieBreakFacts,
     TieDecision,
@@ -396,8 +398,10 @@ pub struct ResultRow {
     pub sections: Vec<SectionCell>,
     pub priority_categories: Vec<String>,
     pub priority_points: f64,
-    pub score: f64,
-    pub total: f64,
+    /// None while the candidate has no usable score in a counting round
+    /// (not sat, not graded, essays awaiting marking): never a 0.
+    pub score: Option<f64>,
+    pub total: Option<f64>,
     pub rank: Option<u32>,
     /// `selected`, `not_selected`, `awaiting_tie_decision` or `failed`.
     #[schema(value_type = String)]
@@ -412,7 +416,8 @@ pub struct ResultRow {
 /// One section of one candidate's result.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SectionCell {
-    /// Scaled to the section's maximum; None when absent or exempt.
+    /// Scaled to the section's maximum and rounded to the rule set's
+    /// `score_decimals`; None when absent or exempt.
     pub score: Option<f64>,
     /// Exempted on the application (miễn): neither sat nor counted, never 0.
     pub exempt: bool,
@@ -439,14 +444,80 @@ pub struct CampaignResults {
     pub columns: Vec<Column>,
     pub positions: Vec<PositionResults>,
     pub released_ms: Option<i64>,
-    /// Papers with attempts not graded yet, or essays to mark.
-    pub ungraded_papers: Vec<i32>,
+    /// Papers with attempts not graded yet or essays awaiting marking;
+    /// release is refused until this is empty.
+    pub pending: Vec<PendingPaper>,
+    /// Totals of the candidates who have one; those without a grade are left out.
     #[schema(value_type = Vec<Object>)]
     pub histogram: Vec<Bin>,
     pub histogram_max: f64,
     /// How an exempt section reads in the caller's language, for exports.
     #[serde(skip)]
     pub exempt_label: String,
+}
+
+/// What stands between a paper's attempts and their final grades.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PendingPaper {
+    pub paper_id: i32,
+    pub title: String,
+    pub round: i32,
+    /// Submitted attempts not graded yet: grade the paper
+    /// (`POST /api/papers/{id}/grade`).
+    pub ungraded: u64,
+    /// Graded attempts with essays awaiting marking: the paper's board marks
+    /// them in its marking queue (`/api/papers/{id}/marking`).
+    pub awaiting_marking: u64,
+}
+
+/// The papers with something pending, in round order. A paper of a round
+/// the rule set does not have counts toward nothing, so it holds nothing up.
+pub fn pending_papers(
+    rules: &RuleSet,
+    papers: &[paper::Model],
+    progress: &HashMap<i32, store::PaperProgress>,
+) -> Vec<PendingPaper> {
+    let mut out: Vec<PendingPaper> = papers
+        .iter()
+        .filter(|p| usize::try_from(p.round).is_ok_and(|r| (1..=rules.rounds.len()).contains(&r)))
+        .filter_map(|p| {
+            let g = progress.get(&p.id).copied().unwrap_or_default();
+            (g.ungraded() > 0 || g.needs_marking > 0).then(|| PendingPaper {
+                paper_id: p.id,
+                title: p.title.clone(),
+                round: p.round,
+                ungraded: g.ungraded(),
+                awaiting_marking: g.needs_marking,
+            })
+        })
+        .collect();
+    out.sort_by_key(|p| (p.round, p.paper_id));
+    out
+}
+
+/// Why a release is refused: one message per paper and kind of work left.
+pub fn release_refusal(pending: &[PendingPaper]) -> Vec<crate::web::error::FieldError> {
+    let line = |text: Text| crate::web::error::FieldError { field: None, text };
+    let mut out = vec![line(Text::key("results.release_refused"))];
+    for p in pending {
+        if p.ungraded > 0 {
+            out.push(line(
+                Text::key("results.pending_ungraded")
+                    .with("paper", &p.title)
+                    .with("id", p.paper_id)
+                    .with("count", p.ungraded),
+            ));
+        }
+        if p.awaiting_marking > 0 {
+            out.push(line(
+                Text::key("results.pending_marking")
+                    .with("paper", &p.title)
+                    .with("id", p.paper_id)
+                    .with("count", p.awaiting_marking),
+            ));
+        }
+    }
+    out
 }
 
 /// Why a candidate passed or failed, for people.
@@ -469,19 +540,21 @@ pub fn reason_text(entry: &ranking::RankedCandidate, rules: &RuleSet, lang: &str
             pass_mark,
         }) => Text::key("results.reason_below_section")
             .with("section", title(round, section))
-            .with("score", fmt2(*score))
-            .with("pass_mark", fmt2(*pass_mark)),
+            .with("score", numbers::score(*score))
+            .with("pass_mark", numbers::score(*pass_mark)),
         Some(Failure::BelowTotalPassMark {
             score, pass_mark, ..
         }) => Text::key("results.reason_below_total")
-            .with("score", fmt2(*score))
-            .with("pass_mark", fmt2(*pass_mark)),
+            .with("score", numbers::score(*score))
+            .with("pass_mark", numbers::score(*pass_mark)),
     }
 }
 
-pub fn fmt2(x: f64) -> String {
-    let s = format!("{x:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+/// A graded section's score as the ranking scales and rounds it, so that a
+/// provisional result or an appeal shows the number the ranking will use.
+pub fn graded_score(rules: &RuleSet, s: &GradedSection) -> Option<f64> {
+    let rule = rules.section(&s.round, &s.section)?;
+    (s.max_points > 0.0).then(|| ranking::scaled_score(rules, rule, s.points, s.max_points))
 }
 
 /// What a ranking reads of a grade: mapped sections with no essay pending.
@@ -506,7 +579,7 @@ pub struct RankingInput {
     pub candidates: BTreeMap<i32, Vec<CandidateResult>>,
     pub people: HashMap<i32, (i32, String, String)>,
     pub decisions: HashMap<i32, Vec<TieDecision>>,
-    pub ungraded_papers: Vec<i32>,
+    pub pending: Vec<PendingPaper>,
     pub papers: Vec<paper::Model>,
 }
 
@@ -523,17 +596,11 @@ pub async fn ranking_input(
         .collect();
     let paper_ids: Vec<i32> = papers.iter().map(|p| p.id).collect();
     let grades = store::grade_sections_of_papers(db, &paper_ids).await?;
-    let mut ungraded_papers = Vec::new();
-    for p in &papers {
-        let submitted = usize::try_from(store::count_submitted(db, p.id).await?).unwrap_or(0);
-        let graded = grades
-            .iter()
-            .filter(|(paper, _, status, _)| *paper == p.id && status == "graded")
-            .count();
-        if submitted != graded {
-            ungraded_papers.push(p.id);
-        }
-    }
+    let pending = pending_papers(
+        &rules,
+        &papers,
+        &store::progress_of_papers(db, &paper_ids).await?,
+    );
     let mut sections_of: HashMap<i32, Vec<SectionScore>> = HashMap::new();
     for (_, application_id, _, sections) in &grades {
         let sections: Vec<GradedSection> = serde_json::from_str(sections).map_err(internal)?;
@@ -612,7 +679,7 @@ pub async fn ranking_input(
         candidates,
         people,
         decisions,
-        ungraded_papers,
+        pending,
         papers,
     })
 }
@@ -671,7 +738,10 @@ pub fn campaign_results(
                     let id = i32::try_from(e.application_id).unwrap_or_default();
                     let (candidate_id, full_name, username) =
                         input.people.get(&id).cloned().unwrap_or_default();
-                    totals.push(e.total);
+                    // No grade is not a 0: such candidates stay out of the chart.
+                    if e.graded {
+                        totals.push(e.total);
+                    }
                     ResultRow {
                         application_id: id,
                         candidate_id,
@@ -692,8 +762,8 @@ pub fn campaign_results(
                             .collect(),
                         priority_categories: e.priority_categories.clone(),
                         priority_points: e.priority_points,
-                        score: e.score,
-                        total: e.total,
+                        score: e.graded.then_some(e.score),
+                        total: e.graded.then_some(e.total),
                         rank: e.rank,
                         standing: e.standing,
                         passed: e.passed,
@@ -733,7 +803,7 @@ pub fn campaign_results(
         columns: cols,
         positions,
         released_ms,
-        ungraded_papers: input.ungraded_papers.clone(),
+        pending: input.pending.clone(),
         histogram: item_analysis::histogram(&totals, 0.0, histogram_max, 20),
         histogram_max,
         exempt_label: Text::key("results.exempt").render(locale),
@@ -815,7 +885,9 @@ pub async fn decide_tie(
     Ok(())
 }
 
-/// Releases a campaign's results to its candidates (audited, once).
+/// Releases a campaign's results to its candidates (audited, once), only
+/// when every submitted attempt is graded and every essay marked: the refusal
+/// lists each paper and what is left on it.
 pub async fn release(
     state: &AppState,
     user: &CurrentUser,
@@ -830,6 +902,24 @@ pub async fn release(
     }
     let now = state.now_ms();
     let txn = state.db.begin_write().await?;
+    // Counted in the release's own transaction (on SQLite under its write
+    // lock), not from a page loaded earlier. On PostgreSQL an attempt
+    // submitted in the same instant can still slip past; its paper then shows
+    // as pending on the results page.
+    let papers: Vec<paper::Model> = crate::exams::store::papers_of_campaign(&txn, c.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.status == "published")
+        .collect();
+    let ids: Vec<i32> = papers.iter().map(|p| p.id).collect();
+    let pending = pending_papers(
+        &rules_of(&c)?,
+        &papers,
+        &store::progress_of_papers(&txn, &ids).await?,
+    );
+    if !pending.is_empty() {
+        return Err(AppError::Invalid(release_refusal(&pending)));
+    }
     store::insert_release(&txn, c.id, user.id, now).await?;
     audit::record(
         &txn,
@@ -852,7 +942,8 @@ pub struct OwnResult {
     pub sections: Vec<OwnSection>,
     pub passed: bool,
     pub reason: String,
-    pub total: f64,
+    /// None before release (provisional) and when there is no grade to total.
+    pub total: Option<f64>,
     /// Only when the paper's release policy shows ranks.
     pub rank: Option<u32>,
     pub selected: bool,
@@ -878,7 +969,8 @@ pub struct OwnSection {
 fn section_passed(rules: &RuleSet, round: &str, section: &str, score: Option<f64>) -> Option<bool> {
     let s = rules.section(round, section)?;
     let mark = s.pass_mark?;
-    Some(score? + 1e-9 >= mark.required_points(s.max_points))
+    // Compared as the ranking compares: at 1/10,000 of a point.
+    Some(ranking_key(score?) >= ranking_key(mark.required_points(s.max_points)))
 }
 
 /// The candidate's own results: from released campaigns, and from papers
@@ -945,7 +1037,7 @@ pub async fn own_results(state: &AppState, user: &CurrentUser) -> Result<Vec<Own
                 .collect(),
             passed: e.passed,
             reason: reason_text(e, &input.rules, lang).render(user.locale),
-            total: e.total,
+            total: e.graded.then_some(e.total),
             rank: if show_rank { e.rank } else { None },
             selected: e.standing == Standing::Selected,
             provisional: false,
@@ -995,7 +1087,9 @@ async fn provisional_result(
         };
         let sections: Vec<GradedSection> = serde_json::from_str(&sections).map_err(internal)?;
         for s in sections.into_iter().filter(|s| s.scaled_max > 0.0) {
-            scores.insert((s.round, s.section), s.scaled);
+            if let Some(score) = graded_score(&rules, &s) {
+                scores.insert((s.round, s.section), score);
+            }
         }
     }
     if scores.is_empty() {
@@ -1032,7 +1126,7 @@ async fn provisional_result(
         campaign_title: c.title.clone(),
         position_title,
         passed: sections.iter().all(|s| s.passed != Some(false)),
-        total: scores.values().sum(),
+        total: None,
         sections,
         reason: Text::key("results.provisional").render(user.locale),
         rank: None,
@@ -1197,6 +1291,30 @@ mod tests {
             assert_eq!(parse_response(&json), Some(r));
         }
         assert_eq!(parse_response(r#"{"kind":"choice","index":x}"#), None);
+    }
+
+    #[test]
+    fn a_refused_release_names_each_paper_and_what_is_left_on_it() {
+        let paper = |id: i32, ungraded, awaiting_marking| PendingPaper {
+            paper_id: id,
+            title: format!("Paper {id}"),
+            round: 1,
+            ungraded,
+            awaiting_marking,
+        };
+        let lines: Vec<String> = release_refusal(&[paper(1, 2, 0), paper(2, 1, 3)])
+            .iter()
+            .map(|e| e.text.render(crate::web::i18n::Locale::En))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "Results cannot be released yet: work is still pending on these papers.",
+                "Paper 1 (#1): 2 submitted attempt(s) not graded — grade the paper.",
+                "Paper 2 (#2): 1 submitted attempt(s) not graded — grade the paper.",
+                "Paper 2 (#2): 3 script(s) with essays awaiting marking — the paper's board marks them in its marking queue.",
+            ]
+        );
     }
 }
 

@@ -203,6 +203,73 @@ pub async fn count_submitted(db: &impl ConnectionTrait, paper_id: i32) -> Result
         .await
 }
 
+/// What stands between these papers' attempts and a final grade, counted
+/// by the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PaperProgress {
+    pub submitted: u64,
+    /// Graded with every essay marked.
+    pub graded: u64,
+    /// Graded, with essays awaiting marking.
+    pub needs_marking: u64,
+}
+
+impl PaperProgress {
+    /// Submitted attempts with no grade at all: the paper was not graded since.
+    pub fn ungraded(&self) -> u64 {
+        self.submitted
+            .saturating_sub(self.graded + self.needs_marking)
+    }
+}
+
+/// Per paper: its submitted attempts and their grades by status. Two grouped
+/// counts, however many attempts there are. A grade exists only for an attempt
+/// that was submitted when it was graded, and a submission is final, so the
+/// attempts without a grade are the difference.
+pub async fn progress_of_papers(
+    db: &impl ConnectionTrait,
+    paper_ids: &[i32],
+) -> Result<std::collections::HashMap<i32, PaperProgress>, DbErr> {
+    let mut out: std::collections::HashMap<i32, PaperProgress> = paper_ids
+        .iter()
+        .map(|id| (*id, PaperProgress::default()))
+        .collect();
+    let submitted: Vec<(i32, i64)> = attempt::Entity::find()
+        .select_only()
+        .column(attempt::Column::PaperId)
+        .column_as(attempt::Column::Id.count(), "n")
+        .filter(attempt::Column::PaperId.is_in(paper_ids.iter().copied()))
+        .filter(attempt::Column::Status.eq("submitted"))
+        .group_by(attempt::Column::PaperId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (paper, n) in submitted {
+        out.entry(paper).or_default().submitted = u64::try_from(n).unwrap_or(0);
+    }
+    let graded: Vec<(i32, String, i64)> = grade::Entity::find()
+        .select_only()
+        .column(grade::Column::PaperId)
+        .column(grade::Column::Status)
+        .column_as(grade::Column::Id.count(), "n")
+        .filter(grade::Column::PaperId.is_in(paper_ids.iter().copied()))
+        .group_by(grade::Column::PaperId)
+        .group_by(grade::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (paper, status, n) in graded {
+        let p = out.entry(paper).or_default();
+        let n = u64::try_from(n).unwrap_or(0);
+        if status == "graded" {
+            p.graded += n;
+        } else {
+            p.needs_marking += n;
+        }
+    }
+    Ok(out)
+}
+
 pub async fn grades_of_papers(
     db: &impl ConnectionTrait,
     paper_ids: &[i32],

@@ -70,6 +70,11 @@ pub struct RuleSet {
     /// that a unit may fill again (Decree 113/2018: 0.5).
     #[serde(default = "default_cap_ratio")]
     pub recruitment_cap_ratio: f64,
+    /// Decimals every score is rounded to, once, where it is computed (0 to 4):
+    /// section scores, the score and the total; pass marks are checked on the
+    /// rounded value, which is the one people read.
+    #[serde(default = "default_score_decimals")]
+    pub score_decimals: u8,
     /// Where the rules come from and what could not be confirmed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -77,6 +82,14 @@ pub struct RuleSet {
 
 fn default_cap_ratio() -> f64 {
     0.5
+}
+
+pub const DEFAULT_SCORE_DECIMALS: u8 = 2;
+/// Finer than 1/10,000 of a point is noise: rankings compare at that grain.
+pub const MAX_SCORE_DECIMALS: u8 = 4;
+
+fn default_score_decimals() -> u8 {
+    DEFAULT_SCORE_DECIMALS
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -593,6 +606,12 @@ pub fn validate(rules: &RuleSet) -> Vec<String> {
         ));
     }
 
+    if rules.score_decimals > MAX_SCORE_DECIMALS {
+        out.push(format!(
+            "scores are rounded to {} decimals; expected 0 to {}",
+            rules.score_decimals, MAX_SCORE_DECIMALS
+        ));
+    }
     let cap = rules.recruitment_cap_ratio;
     if !(cap.is_finite() && (0.0..=1.0).contains(&cap)) {
         out.push(format!("the recruitment cap ratio is {cap}, expected between 0 and 1 (0.5 = half the freed places)"));
@@ -756,6 +775,7 @@ mod tests {
             appeal: AppealRule::default(),
             promotion: None,
             recruitment_cap_ratio: 0.5,
+            score_decimals: DEFAULT_SCORE_DECIMALS,
             notes: vec![],
         }
     }
@@ -772,6 +792,28 @@ mod tests {
     #[test]
     fn minimal_rule_set_is_valid() {
         assert_eq!(validate(&minimal()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn score_precision_defaults_to_two_decimals_and_stops_at_four() {
+        let mut json = serde_json::to_value(minimal()).unwrap_or_default();
+        if let Some(o) = json.as_object_mut() {
+            o.remove("score_decimals");
+        }
+        let r: Option<RuleSet> = serde_json::from_value(json).ok();
+        assert_eq!(
+            r.map(|r| r.score_decimals),
+            Some(2),
+            "older rule sets read as 2"
+        );
+        let mut r = minimal();
+        r.score_decimals = 4;
+        assert!(validate(&r).is_empty());
+        r.score_decimals = 5;
+        assert_eq!(
+            validate(&r),
+            vec!["scores are rounded to 5 decimals; expected 0 to 4"]
+        );
     }
 
     #[test]

@@ -257,6 +257,7 @@ pub fn vn_138_2020_recruitment() -> RuleSet {
         appeal: vn_appeal(),
         promotion: None,
         recruitment_cap_ratio: 0.5,
+        score_decimals: crate::rules::model::DEFAULT_SCORE_DECIMALS,
         notes: vec![
             "Round 1 is pass/fail: at least 50% correct in each part; its results are not \
              carried to later intakes."
@@ -321,6 +322,7 @@ pub fn vn_170_2025_recruitment() -> RuleSet {
         appeal: vn_appeal(),
         promotion: None,
         recruitment_cap_ratio: 0.5,
+        score_decimals: crate::rules::model::DEFAULT_SCORE_DECIMALS,
         notes: vec![
             "Round 1 is one 60-question, 60-minute test, pass at 50%; the section is exemptible \
              for candidates with a valid screening-test result (unverified)."
@@ -420,6 +422,7 @@ pub fn vn_115_2020_promotion() -> RuleSet {
             required_qualifications: vec![],
         }),
         recruitment_cap_ratio: 0.5,
+        score_decimals: crate::rules::model::DEFAULT_SCORE_DECIMALS,
         notes: vec![
             "Decree 115/2020 art. 39–40: every paper needs 50%; candidates are ranked on the \
              specialised paper within the quota."
@@ -498,6 +501,7 @@ pub fn generic_merit() -> RuleSet {
         },
         promotion: None,
         recruitment_cap_ratio: 1.0,
+        score_decimals: crate::rules::model::DEFAULT_SCORE_DECIMALS,
         notes: vec![
             "A starting point for other jurisdictions: one test, pass at 70%, preference \
              points that raise a passing score but never turn a fail into a pass."

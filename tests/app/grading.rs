@@ -171,6 +171,7 @@ async fn results_stay_closed_to_candidates_until_release_and_then_show_only_thei
     let none = merit::web::i18n::lookup(merit::web::i18n::Locale::Vi, "results.none");
     assert!(page.text().contains(&none), "nothing before release");
 
+    demo_essays_marked(&app, campaign).await;
     let r = hr
         .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
         .await;
@@ -1311,4 +1312,440 @@ async fn a_female_first_tie_break_reads_the_gender_of_the_linked_staff_record() 
         .map(|r| r["username"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(selected, ["thisinh01@example.vn"], "{results}");
+}
+
+// ---- Safe release and numbers as people read them ------------------------
+
+/// demo.board2 agrees with every first mark on the demo's written paper:
+/// nothing is left to mark.
+async fn demo_essays_marked(app: &TestApp, campaign: i64) {
+    let papers = personnel(app)
+        .await
+        .get(&format!("/api/campaigns/{campaign}/papers"))
+        .await
+        .json();
+    let paper = papers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["round"] == 2)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    second_marks_agree(app, paper).await;
+}
+
+fn vi(key: &str) -> String {
+    merit::web::i18n::lookup(merit::web::i18n::Locale::Vi, key)
+}
+
+/// Every row of every position.
+fn all_rows(results: &Value) -> Vec<Value> {
+    results["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["rows"].as_array().unwrap().clone())
+        .collect()
+}
+
+fn charted(results: &Value) -> u64 {
+    results["histogram"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_u64().unwrap())
+        .sum()
+}
+
+async fn paper_title(app: &TestApp, paper: i64) -> String {
+    merit::exams::store::find_paper(&app.state.db, paper as i32)
+        .await
+        .unwrap()
+        .unwrap()
+        .title
+}
+
+async fn personnel_browser(app: &TestApp) -> crate::harness::Browser<'_> {
+    let mut b = app.browser();
+    b.sign_in("demo.personnel", DEMO_PASSWORD).await;
+    b
+}
+
+#[tokio::test]
+async fn release_is_refused_while_essays_await_marking() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = essay_paper(&app).await;
+    let title = paper_title(&app, paper).await;
+    let hr = personnel(&app).await;
+    let results = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    let pending = results["pending"].as_array().unwrap();
+    assert_eq!(pending.len(), 1, "{results}");
+    assert_eq!(pending[0]["paper_id"], paper);
+    assert_eq!(pending[0]["awaiting_marking"], 3, "three scripts wait");
+    assert_eq!(pending[0]["ungraded"], 0);
+
+    let r = hr
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let text = r.text();
+    assert!(text.contains("cannot be released"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{title} (#{paper}): 3 script(s) with essays awaiting marking"
+        )),
+        "{text}"
+    );
+    let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
+    assert_eq!(me.get("/api/results").await.json(), json!([]));
+    let audit = app
+        .api_as(Role::Admin)
+        .await
+        .get("/api/audit?action=results_released")
+        .await
+        .json();
+    assert!(!audit.to_string().contains(&format!("campaign {campaign}")));
+
+    second_marks_agree(&app, paper).await;
+    let r = hr
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+}
+
+#[tokio::test]
+async fn release_is_refused_while_attempts_are_ungraded() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = exam_day(&app).await;
+    demo_essays_marked(&app, campaign).await;
+    let title = paper_title(&app, paper).await;
+    sit(&app, "demo.candidate", paper, 120, 0).await;
+    sit(&app, "thisinh01@example.vn", paper, 10, 0).await;
+    let hr = personnel(&app).await;
+    let results = hr
+        .get(&format!("/api/campaigns/{campaign}/results"))
+        .await
+        .json();
+    assert_eq!(
+        results["pending"],
+        json!([{"paper_id": paper, "title": title, "round": 1, "ungraded": 2, "awaiting_marking": 0}])
+    );
+    let r = hr
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.text().contains(&format!(
+            "{title} (#{paper}): 2 submitted attempt(s) not graded"
+        )),
+        "{}",
+        r.text()
+    );
+    // The page's release, confirmed, is refused the same way, in Vietnamese.
+    let mut b = personnel_browser(&app).await;
+    b.get(&format!("/campaigns/{campaign}/results")).await;
+    let page = b
+        .post(
+            &format!("/campaigns/{campaign}/release"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let expected = vi("results.pending_ungraded")
+        .replace("{paper}", &title)
+        .replace("{id}", &paper.to_string())
+        .replace("{count}", "2");
+    let html = page.text();
+    assert!(
+        html.contains(&askama_escape(&expected)),
+        "{expected} in {html}"
+    );
+
+    // A third candidate submits after grading: pending again.
+    hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+    sit(&app, "thisinh03@example.vn", paper, 5, 0).await;
+    let r = hr
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("1 submitted attempt(s)"), "{}", r.text());
+    hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+    let r = hr
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+}
+
+/// What askama makes of text in a page.
+fn askama_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+#[tokio::test]
+async fn the_results_page_lists_whats_pending_with_its_action() {
+    // Ungraded attempts: the page grades the paper and comes back.
+    let app = TestApp::new().await;
+    let (campaign, paper) = exam_day(&app).await;
+    demo_essays_marked(&app, campaign).await;
+    sit(&app, "demo.candidate", paper, 120, 0).await;
+    let mut b = personnel_browser(&app).await;
+    let html = b
+        .get(&format!("/campaigns/{campaign}/results"))
+        .await
+        .text();
+    assert!(html.contains(&vi("results.pending_title")), "{html}");
+    assert!(
+        html.contains(&format!("action=\"/papers/{paper}/grade\"")),
+        "a grade button for the paper: {html}"
+    );
+    assert!(html.contains(&format!("href=\"/papers/{paper}/statistics\"")));
+    assert!(
+        !html.contains("name=\"confirm\""),
+        "no release form while something is pending"
+    );
+    let back = format!("/campaigns/{campaign}/results");
+    let r = b
+        .post(&format!("/papers/{paper}/grade"), &[("back", &back)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.location(), Some(back.as_str()));
+    let html = b.get(&back).await.text();
+    assert!(!html.contains(&vi("results.pending_title")), "{html}");
+    assert!(html.contains("name=\"confirm\""), "now it can be released");
+    // Only a results page is a place to go back to.
+    let r = b
+        .post(
+            &format!("/papers/{paper}/grade"),
+            &[("back", "https://evil.example/campaigns/1/results")],
+        )
+        .await;
+    assert_eq!(
+        r.location(),
+        Some(format!("/papers/{paper}/statistics").as_str())
+    );
+
+    // Essays awaiting marking: the page links to the paper's marking queue.
+    let app = TestApp::new().await;
+    let (campaign, paper) = essay_paper(&app).await;
+    let mut b = personnel_browser(&app).await;
+    let html = b
+        .get(&format!("/campaigns/{campaign}/results"))
+        .await
+        .text();
+    assert!(
+        html.contains(&format!("href=\"/papers/{paper}/marking\"")),
+        "{html}"
+    );
+    assert!(html.contains(&vi("results.pending_marking_count").replace("{count}", "3")));
+    // The queue it links to is the board's, and it holds those essays.
+    let q = board(&app, 2)
+        .await
+        .get(&format!("/api/papers/{paper}/marking"))
+        .await
+        .json();
+    assert_eq!(q["entries"].as_array().unwrap().len(), 6, "{q}");
+}
+
+#[tokio::test]
+async fn release_needs_confirmation() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = exam_day(&app).await;
+    demo_essays_marked(&app, campaign).await;
+    sit(&app, "demo.candidate", paper, 120, 0).await;
+    personnel(&app)
+        .await
+        .post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+    let mut b = personnel_browser(&app).await;
+    let html = b
+        .get(&format!("/campaigns/{campaign}/results"))
+        .await
+        .text();
+    assert!(
+        html.contains("type=\"checkbox\" name=\"confirm\" value=\"yes\" required"),
+        "the browser asks before it posts, without JavaScript: {html}"
+    );
+    let r = b.post(&format!("/campaigns/{campaign}/release"), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains(&vi("results.confirm_required")));
+    let me = app.api_login("demo.candidate", DEMO_PASSWORD).await;
+    assert_eq!(
+        me.get("/api/results").await.json(),
+        json!([]),
+        "not released"
+    );
+    let r = b
+        .post(
+            &format!("/campaigns/{campaign}/release"),
+            &[("confirm", "no")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let r = b
+        .post(
+            &format!("/campaigns/{campaign}/release"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(
+        me.get("/api/results")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let html = b
+        .get(&format!("/campaigns/{campaign}/results"))
+        .await
+        .text();
+    assert!(html.contains(&vi("results.released")));
+}
+
+#[tokio::test]
+async fn ungraded_candidates_are_not_counted_as_zero_in_the_histogram() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = essay_paper(&app).await;
+    written_round_only(&app, campaign).await;
+    let hr = personnel(&app).await;
+    let path = format!("/api/campaigns/{campaign}/results");
+    let before = hr.get(&path).await.json();
+    let rows = all_rows(&before);
+    assert!(
+        rows.len() > 3,
+        "applicants who did not sit as well: {before}"
+    );
+    assert_eq!(charted(&before), 0, "essays awaiting marking are not a 0");
+    assert!(rows.iter().all(|r| r["total"].is_null()), "{before}");
+
+    second_marks_agree(&app, paper).await;
+    let after = hr.get(&path).await.json();
+    let rows = all_rows(&after);
+    assert_eq!(charted(&after), 3, "the three marked scripts, no one else");
+    let with_total: Vec<&Value> = rows.iter().filter(|r| !r["total"].is_null()).collect();
+    assert_eq!(with_total.len(), 3, "{after}");
+    // In each position, whoever has a score comes before whoever has none.
+    for p in after["positions"].as_array().unwrap() {
+        let totals: Vec<bool> = p["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["total"].is_null())
+            .collect();
+        assert!(totals.windows(2).all(|w| w[0] <= w[1]), "{p}");
+    }
+    let csv = hr
+        .get(&format!("/campaigns/{campaign}/results.csv"))
+        .await
+        .text();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let no_grade = rows.iter().find(|r| r["total"].is_null()).unwrap();
+    let line: Vec<&str> = csv
+        .lines()
+        .find(|l| l.contains(no_grade["username"].as_str().unwrap()))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(
+        (line[at("score")], line[at("total")]),
+        ("", ""),
+        "no 0 for no grade in the export: {line:?}"
+    );
+}
+
+/// Sets the stored grade of one candidate's section on a paper.
+async fn set_section_points(app: &TestApp, paper: i64, section: &str, points: f64, max: f64) {
+    use merit::grading::entity::grade;
+    use merit::grading::grade::GradedSection;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    for g in grade::Entity::find()
+        .filter(grade::Column::PaperId.eq(paper as i32))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+    {
+        let mut sections: Vec<GradedSection> = serde_json::from_str(&g.sections).unwrap();
+        for s in &mut sections {
+            if s.section == section {
+                (s.points, s.max_points) = (points, max);
+            }
+        }
+        let mut active: grade::ActiveModel = g.into();
+        active.sections = Set(serde_json::to_string(&sections).unwrap());
+        active.update(&app.state.db).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn html_json_and_csv_show_the_same_rounded_scores() {
+    let app = TestApp::new().await;
+    let (campaign, paper) = exam_day(&app).await;
+    one_place_and_manual_ties(&app, campaign).await;
+    sit(&app, "demo.candidate", paper, 120, 0).await;
+    let hr = personnel(&app).await;
+    hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+    // 31 of 60 is 31.000000000000004 once scaled to 60; 15.125 rounds to 15.13.
+    set_section_points(&app, paper, "general_knowledge", 31.0, 60.0).await;
+    set_section_points(&app, paper, "foreign_language", 15.125, 30.0).await;
+    set_section_points(&app, paper, "it", 10.0, 30.0).await;
+
+    let results = hr.get(&format!("/api/campaigns/{campaign}/results")).await;
+    let text = results.text();
+    assert!(!text.contains("31.000000000000004"), "{text}");
+    let row = rows_of(&results.json(), "TCBC-01")
+        .into_iter()
+        .find(|r| r["username"] == "demo.candidate")
+        .unwrap();
+    assert_eq!(row["sections"][0]["score"], 31.0);
+    assert_eq!(row["sections"][1]["score"], 15.13);
+    assert_eq!(row["sections"][2]["score"], 10.0);
+    assert_eq!(row["total"], 56.13, "the sum of the rounded parts: {row}");
+
+    let html = hr
+        .get(&format!("/campaigns/{campaign}/results"))
+        .await
+        .text();
+    assert!(
+        html.contains("<td>31</td><td>15.13</td><td>10</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<td>56.13</td>"), "{html}");
+    let csv = hr
+        .get(&format!("/campaigns/{campaign}/results.csv"))
+        .await
+        .text();
+    let line = csv.lines().find(|l| l.contains("demo.candidate")).unwrap();
+    assert!(line.contains(",31,15.13,10,"), "{line}");
+    assert!(line.contains(",56.13,56.13,"), "score and total: {line}");
+
+    let r = hr
+        .post(&format!("/api/campaigns/{campaign}/release"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let me = app.api_login("demo.candidate", DEMO_PASSWORD).await;
+    let mine = me.get("/api/results").await.json();
+    assert_eq!(mine[0]["sections"][0]["score"], 31.0);
+    assert_eq!(mine[0]["sections"][1]["score"], 15.13);
+    assert_eq!(mine[0]["total"], 56.13);
+    let page = me.get("/results").await.text();
+    assert!(
+        page.contains("31 / 60") && page.contains("15.13 / 30"),
+        "{page}"
+    );
+    assert!(page.contains("56.13"), "{page}");
 }

@@ -541,7 +541,7 @@ async fn round_two_is_refused_to_a_round_one_failure_until_and_after_the_round_i
     let r = b
         .post(&format!("/campaigns/{}/rounds/1/close", k.campaign), &[])
         .await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.text().contains("Tick the confirmation") || r.text().contains("Đánh dấu ô xác nhận"),
         "refused without confirmation, on the page: {}",
@@ -557,7 +557,7 @@ async fn round_two_is_refused_to_a_round_one_failure_until_and_after_the_round_i
     let r = b
         .post(
             &format!("/campaigns/{}/rounds/1/close", k.campaign),
-            &[("confirm", "yes")],
+            &[("close_confirm", "yes")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());

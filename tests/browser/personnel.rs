@@ -134,6 +134,12 @@ async fn personnel_approve_watch_the_board_add_time_release_and_download_the_ran
             json!([]),
             "nothing for the candidate before release"
         );
+        // Release asks first: the box must be ticked (the browser refuses the post otherwise).
+        b.click(&format!(
+            "form[action='/campaigns/{}/release'] input[name='confirm']",
+            c.id
+        ))
+        .await;
         b.click(&format!(
             "form[action='/campaigns/{}/release'] button",
             c.id

@@ -185,7 +185,8 @@ pub async fn request(
             round: &input.round,
             section: &input.section,
             reason,
-            score_before: s.sections[k].scaled,
+            score_before: crate::grading::service::graded_score(&rules, &s.sections[k])
+                .unwrap_or(s.sections[k].scaled),
         },
         now,
     )

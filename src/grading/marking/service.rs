@@ -507,7 +507,15 @@ async fn decide_if_done(
     let Some(k) = script.section_index(&a.round, &a.section) else {
         return Ok(());
     };
-    let after = script.sections[k].scaled;
+    // Rounded as the ranking rounds it, like the score before.
+    let after = match crate::campaigns::store::find_campaign(db, a.campaign_id).await? {
+        Some(c) => crate::grading::service::graded_score(
+            &crate::grading::service::rules_of(&c)?,
+            &script.sections[k],
+        ),
+        None => None,
+    }
+    .unwrap_or(script.sections[k].scaled);
     store::decide_appeal(db, a.id, after, user.id, now_ms).await?;
     let notes: Vec<String> = crate::grading::marking::store::appeal_notes(db, a.id).await?;
     audit::record(
