@@ -12,6 +12,7 @@ mod m0006_attempts;
 mod m0007_grading;
 mod m0008_marking;
 mod m0009_staff_links;
+mod m0010_law_in_force;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_grading::Migration),
             Box::new(m0008_marking::Migration),
             Box::new(m0009_staff_links::Migration),
+            Box::new(m0010_law_in_force::Migration),
         ]
     }
 }
