@@ -264,7 +264,11 @@ mod tests {
             window_days(from, until, 420),
             (day(2026, 11, 25), day(2026, 12, 24))
         );
-        assert_eq!(local_date(from, 0), day(2026, 11, 24), "UTC is a day behind");
+        assert_eq!(
+            local_date(from, 0),
+            day(2026, 11, 24),
+            "UTC is a day behind"
+        );
     }
 
     #[test]
@@ -278,8 +282,14 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].0, "preset");
         let en = errors[0].1.english();
-        assert!(en.contains("2020-12-01") && en.contains("2025-06-30"), "{en}");
-        assert!(en.contains("2026-11-25") && en.contains("2026-12-24"), "{en}");
+        assert!(
+            en.contains("2020-12-01") && en.contains("2025-06-30"),
+            "{en}"
+        );
+        assert!(
+            en.contains("2026-11-25") && en.contains("2026-12-24"),
+            "{en}"
+        );
     }
 
     #[test]

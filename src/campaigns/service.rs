@@ -268,7 +268,12 @@ pub async fn create_campaign(
             &user.actor(),
             Entry::new("campaign_transitional", format!("campaign {}", c.id)).detail(format!(
                 "{reason} — {}",
-                rules::in_force_summary(&c.rule_set, c.applies_from_ms, c.applies_until_ms, state.config.utc_offset_minutes)
+                rules::in_force_summary(
+                    &c.rule_set,
+                    c.applies_from_ms,
+                    c.applies_until_ms,
+                    state.config.utc_offset_minutes
+                )
             )),
         )
         .await?;

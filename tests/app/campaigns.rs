@@ -585,7 +585,10 @@ fn under_decree_138(unit: i32) -> Value {
 async fn a_campaign_outside_its_presets_dates_is_refused() {
     let app = TestApp::new().await;
     let w = world(&app).await;
-    let r = w.hr_a.post("/api/campaigns", under_decree_138(w.unit_a)).await;
+    let r = w
+        .hr_a
+        .post("/api/campaigns", under_decree_138(w.unit_a))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     let error = r.json()["errors"][0].clone();
     assert_eq!(error["field"], "preset");
@@ -681,7 +684,10 @@ async fn a_transitional_intake_needs_a_reason_and_is_audited() {
     let mut b = app.browser();
     b.sign_in("hr.a", PASSWORD).await;
     let page = b.get(&format!("/campaigns/{id}")).await.text();
-    assert!(page.contains("badge warn") && page.contains(reason), "{page}");
+    assert!(
+        page.contains("badge warn") && page.contains(reason),
+        "{page}"
+    );
 
     // Under rules in force there is nothing to carry over: no mark, no entry.
     let mut fine = campaign(w.unit_a);
@@ -723,7 +729,11 @@ async fn presets_say_which_are_in_force() {
         in_force(&today, "vn-138-2020-recruitment"),
         Some(json!(false))
     );
-    let old = w.hr_a.get("/api/rule-set-presets?on=2024-01-01").await.json();
+    let old = w
+        .hr_a
+        .get("/api/rule-set-presets?on=2024-01-01")
+        .await
+        .json();
     assert_eq!(
         in_force(&old, "vn-170-2025-recruitment"),
         Some(json!(false))
@@ -816,7 +826,10 @@ async fn a_draft_campaigns_rule_set_can_be_edited_with_the_same_validation() {
     let r = w.hr_a.put(&path, edited).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let stored = w.hr_a.get(&format!("/api/campaigns/{id}")).await.json()["rule_set"].clone();
-    assert_eq!(stored["rounds"][0]["sections"][0]["pass_mark"]["value"], 60.0);
+    assert_eq!(
+        stored["rounds"][0]["sections"][0]["pass_mark"]["value"],
+        60.0
+    );
     assert_eq!(
         stored["priority"]["categories"].as_array().unwrap().len(),
         1
@@ -885,7 +898,10 @@ async fn a_draft_campaigns_rule_set_can_be_edited_with_the_same_validation() {
     let r = b.post(&html, &[("rule_set", &again.to_string())]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let stored = w.hr_a.get(&format!("/api/campaigns/{id}")).await.json()["rule_set"].clone();
-    assert_eq!(stored["rounds"][0]["sections"][0]["pass_mark"]["value"], 55.0);
+    assert_eq!(
+        stored["rounds"][0]["sections"][0]["pass_mark"]["value"],
+        55.0
+    );
 }
 
 #[tokio::test]
@@ -909,7 +925,10 @@ async fn a_published_campaigns_rule_set_cannot_be_edited() {
     let mut b = app.browser();
     b.sign_in("hr.a", PASSWORD).await;
     let page = b.get(&format!("/campaigns/{id}/rule-set")).await.text();
-    assert!(!page.contains("<textarea"), "shown, not offered for editing");
+    assert!(
+        !page.contains("<textarea"),
+        "shown, not offered for editing"
+    );
     assert!(page.contains("general_knowledge"));
     let r = b
         .post(
