@@ -205,7 +205,8 @@ const APPLICANTS: &[(&str, &str, &str, Option<&str>)] = &[
 ];
 
 /// A published recruitment campaign of the Department of Home Affairs under
-/// Decree 138/2020, with two positions and approved applicants.
+/// Decree 170/2025, the law in force for a 2026 intake, with two positions and
+/// approved applicants.
 async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
     use crate::campaigns::{domain::ApplicationStatus, store as campaigns};
 
@@ -220,7 +221,7 @@ async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo.personnel missing"))?;
     let rule_set =
-        crate::campaigns::rules::preset_json(crate::rules::presets::VN_138_2020_RECRUITMENT)
+        crate::campaigns::rules::preset_json(crate::rules::presets::VN_170_2025_RECRUITMENT)
             .ok_or_else(|| anyhow::anyhow!("preset missing"))?;
     let priorities: Vec<String> = crate::campaigns::rules::priority_categories(&rule_set)
         .into_iter()
@@ -271,6 +272,7 @@ async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
             applies_from_ms: now - 86_400_000,
             applies_until_ms: now + 30 * 86_400_000,
             created_by: personnel.id,
+            transitional_reason: None,
         },
         &jobs.iter().map(|(_, id, _)| *id).collect::<Vec<_>>(),
         &jobs
@@ -383,9 +385,9 @@ async fn act_as(state: &AppState, username: &str) -> anyhow::Result<crate::web::
     })
 }
 
-/// The campaign's round-1 computer test with the real Decree 138/2020
-/// blueprint (general knowledge 60 questions in 60 minutes, foreign language
-/// 30 in 30, IT 30 in 30), built by demo.board1, published, forms issued.
+/// The campaign's round-1 computer test with the real Decree 170/2025
+/// blueprint (one test of 60 general-knowledge questions in 60 minutes),
+/// built by demo.board1, published, forms issued.
 async fn load_paper(state: &AppState) -> anyhow::Result<()> {
     use crate::exams::service as papers;
     let personnel = act_as(state, "demo.personnel").await?;
@@ -482,6 +484,8 @@ async fn load_promotion(state: &AppState) -> anyhow::Result<()> {
             job_position_id: job,
         }],
         quota_override_reason: None,
+        transitional: false,
+        transitional_reason: None,
     };
     let c = campaigns::create_campaign(state, &personnel, &input)
         .await

@@ -21,6 +21,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/campaigns", get(list).post(create))
         .route("/api/campaigns/{id}", get(show))
         .route("/api/campaigns/{id}/publish", post(publish))
+        .route("/api/campaigns/{id}/rule-set", put(edit_rule_set))
+        .route("/api/rule-set-presets", get(presets))
+        .route("/api/rule-set-presets/{id}", get(preset))
         .route(
             "/api/campaigns/{id}/applications",
             get(applications).post(apply),
@@ -45,6 +48,9 @@ pub struct CampaignView {
     pub applies_until_ms: i64,
     /// The rule set's name; the full rule set is shown to staff only.
     pub rule_set_name: String,
+    /// Set when the campaign is a transitional intake: its rule set is not in
+    /// force for its dates, and this is why personnel carried it on.
+    pub transitional_reason: Option<String>,
 }
 
 impl From<&campaign::Model> for CampaignView {
@@ -58,6 +64,7 @@ impl From<&campaign::Model> for CampaignView {
             applies_from_ms: c.applies_from_ms,
             applies_until_ms: c.applies_until_ms,
             rule_set_name: super::rules::name(&c.rule_set, crate::web::i18n::Locale::En),
+            transitional_reason: c.transitional_reason.clone(),
         }
     }
 }
@@ -183,6 +190,92 @@ pub async fn publish(
 ) -> Result<StatusCode, AppError> {
     service::publish_campaign(&state, &user, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(put, path = "/api/campaigns/{id}/rule-set", tag = "campaigns", params(("id" = i32, Path)),
+    request_body(content = Object, description = "the whole rule set, in the shape of `GET /api/rule-set-presets/{id}` or of `rule_set` in `GET /api/campaigns/{id}`"),
+    responses((status = 200, body = CampaignDetail, description = "the campaign with its new rule set; audited"), (status = 404),
+        (status = 422, description = "every problem with the rule set (field `rule_set`), its effective dates not covering the application window of a campaign that is not a transitional intake, or the campaign no longer a draft (field `status`)")))]
+pub async fn edit_rule_set(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Json(body): Json<serde_json::Value>,
+) -> Result<axum::Json<CampaignDetail>, AppError> {
+    let c = service::edit_rule_set(&state, &user, id, &body).await?;
+    let positions = store::positions(&state.db, c.id).await?;
+    Ok(axum::Json(CampaignDetail {
+        campaign: (&c).into(),
+        positions: positions.into_iter().map(Into::into).collect(),
+        rule_set: Some(serde_json::from_str(&c.rule_set).unwrap_or_default()),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PresetView {
+    /// What to send as `preset` when creating a campaign.
+    pub id: String,
+    pub name: String,
+    /// `recruitment` or `promotion`.
+    pub purpose: String,
+    pub effective_from: chrono::NaiveDate,
+    /// Last day the rules applied; absent while no later rules replace them.
+    pub effective_until: Option<chrono::NaiveDate>,
+    /// In force on the date asked about.
+    pub in_force: bool,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct PresetQuery {
+    /// `YYYY-MM-DD`; today (local time) when absent.
+    pub on: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/rule-set-presets", tag = "campaigns", params(PresetQuery),
+    responses((status = 200, body = [PresetView], description = "every preset with its effective dates, marked in force or not on `on`"), (status = 403), (status = 422, description = "`on` is not a date")))]
+pub async fn presets(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Query(q): Query<PresetQuery>,
+) -> Result<axum::Json<Vec<PresetView>>, AppError> {
+    user.require(&[Role::Personnel, Role::Admin, Role::Board])?;
+    let on = match q.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => super::domain::local_date(state.now_ms(), state.config.utc_offset_minutes),
+        Some(raw) => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+            AppError::invalid(
+                "on",
+                crate::web::i18n::Text::key("campaigns.bad_on_date").with("value", raw),
+            )
+        })?,
+    };
+    Ok(axum::Json(
+        super::rules::preset_statuses(on, on)
+            .into_iter()
+            .map(|p| PresetView {
+                id: p.id,
+                name: p.name,
+                purpose: serde_json::to_value(p.purpose)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                effective_from: p.effective_from,
+                effective_until: p.effective_until,
+                in_force: p.in_force,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/rule-set-presets/{id}", tag = "campaigns", params(("id" = String, Path, description = "a preset id, e.g. `vn-170-2025-recruitment`")),
+    responses((status = 200, body = Object, description = "the whole preset rule set: rounds, sections, pass marks, priority table, tie-breaks, appeals, effective dates; edit it and send it as a campaign's `rule_set`"), (status = 403), (status = 404)))]
+pub async fn preset(
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<axum::Json<crate::rules::model::RuleSet>, AppError> {
+    user.require(&[Role::Personnel, Role::Admin, Role::Board])?;
+    crate::rules::presets::by_id(&id)
+        .map(axum::Json)
+        .ok_or(AppError::NotFound)
 }
 
 #[utoipa::path(post, path = "/api/campaigns/{id}/applications", tag = "campaigns", params(("id" = i32, Path)), request_body = ApplicationInput,

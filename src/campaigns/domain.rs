@@ -300,9 +300,141 @@ pub fn check_exemptions(rules: &RuleSet, asked: &[String]) -> Result<Vec<Section
     }
 }
 
+/// The calendar day `ms` falls on at `offset_minutes` from UTC.
+pub fn local_date(ms: i64, offset_minutes: i32) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp_millis(ms + i64::from(offset_minutes) * 60_000)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+/// The days a campaign takes applications, first and last: `until_ms` is
+/// exclusive, so its last day is the one the millisecond before it falls on.
+pub fn window_days(
+    from_ms: i64,
+    until_ms: i64,
+    offset_minutes: i32,
+) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    (
+        local_date(from_ms, offset_minutes),
+        local_date(until_ms.saturating_sub(1).max(from_ms), offset_minutes),
+    )
+}
+
+/// What personnel ask for when a campaign's dates fall outside its rule set's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TransitionalClaim<'a> {
+    pub transitional: bool,
+    pub reason: Option<&'a str>,
+}
+
+/// Whether a campaign running from `from` to `until` may use `rules`: yes when
+/// the rules are in force on every one of those days (`Ok(None)`); otherwise
+/// only as a transitional intake with a reason (Decree 170/2025 Art 70), which
+/// is returned to be recorded. A claim to be transitional is ignored when the
+/// rules are in force: there is nothing to carry over. `field` names the rule
+/// set in the errors ("preset" or "rule_set").
+pub fn law_in_force(
+    rules: &crate::rules::model::RuleSet,
+    (from, until): (chrono::NaiveDate, chrono::NaiveDate),
+    claim: TransitionalClaim,
+    field: &'static str,
+) -> Result<Option<String>, Vec<(&'static str, Text)>> {
+    if rules.in_force_throughout(from, until) {
+        return Ok(None);
+    }
+    let reason = claim.reason.map(str::trim).filter(|r| !r.is_empty());
+    match (claim.transitional, reason) {
+        (true, Some(r)) => Ok(Some(r.to_owned())),
+        (true, None) => Err(vec![(
+            "transitional_reason",
+            Text::key("campaigns.transitional_reason_needed"),
+        )]),
+        (false, _) => {
+            let text = match rules.effective_until {
+                Some(u) => Text::key("campaigns.out_of_force").with("until", u),
+                None => Text::key("campaigns.out_of_force_open"),
+            };
+            Err(vec![(
+                field,
+                text.with("name", &rules.name)
+                    .with("effective_from", rules.effective_from)
+                    .with("from", from)
+                    .with("to", until),
+            )])
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_window_ends_on_the_day_before_its_exclusive_end() {
+        // 2026-11-25 00:00 in Vietnam (UTC+7) to 2026-12-25 00:00.
+        let from = 1_795_564_800_000 - 7 * 3_600_000;
+        let until = from + 30 * 86_400_000;
+        assert_eq!(
+            window_days(from, until, 420),
+            (day(2026, 11, 25), day(2026, 12, 24))
+        );
+        assert_eq!(
+            local_date(from, 0),
+            day(2026, 11, 24),
+            "UTC is a day behind"
+        );
+    }
+
+    #[test]
+    fn rules_out_of_force_are_refused_naming_their_dates() {
+        let rules = crate::rules::presets::vn_138_2020_recruitment();
+        let window = (day(2026, 11, 25), day(2026, 12, 24));
+        let Err(errors) = law_in_force(&rules, window, TransitionalClaim::default(), "preset")
+        else {
+            panic!("a 2026 intake under Decree 138 must be refused");
+        };
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].0, "preset");
+        let en = errors[0].1.english();
+        assert!(
+            en.contains("2020-12-01") && en.contains("2025-06-30"),
+            "{en}"
+        );
+        assert!(
+            en.contains("2026-11-25") && en.contains("2026-12-24"),
+            "{en}"
+        );
+    }
+
+    #[test]
+    fn a_transitional_intake_needs_a_reason_and_is_ignored_when_in_force() {
+        let old = crate::rules::presets::vn_138_2020_recruitment();
+        let window = (day(2025, 6, 20), day(2025, 7, 20));
+        let blank = TransitionalClaim {
+            transitional: true,
+            reason: Some("   "),
+        };
+        let Err(errors) = law_in_force(&old, window, blank, "preset") else {
+            panic!("a blank reason is no reason");
+        };
+        assert_eq!(errors[0].0, "transitional_reason");
+        let claim = TransitionalClaim {
+            transitional: true,
+            reason: Some(" Vòng 1 xong 25/6/2025 "),
+        };
+        assert_eq!(
+            law_in_force(&old, window, claim, "preset"),
+            Ok(Some("Vòng 1 xong 25/6/2025".to_owned()))
+        );
+        let new = crate::rules::presets::vn_170_2025_recruitment();
+        let later = (day(2026, 1, 5), day(2026, 2, 4));
+        assert_eq!(law_in_force(&new, later, claim, "preset"), Ok(None));
+    }
 
     #[test]
     fn rejection_needs_a_reason() {

@@ -19,6 +19,9 @@ pub mod campaign {
         pub status: String,
         pub created_by: i32,
         pub created_ms: i64,
+        /// Set when the rule set is not in force for the campaign's dates and
+        /// personnel carried it on as a transitional intake (Decree 170/2025 Art 70).
+        pub transitional_reason: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

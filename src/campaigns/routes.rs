@@ -27,6 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns/new", get(new_page))
         .route("/campaigns/{id}", get(campaign_page))
         .route("/campaigns/{id}/publish", post(publish))
+        .route(
+            "/campaigns/{id}/rule-set",
+            get(rule_set_page).post(save_rule_set),
+        )
         .route("/campaigns/{id}/apply", post(apply))
         .route("/campaigns/{id}/applications", get(applications_page))
         .route("/campaigns/{id}/applications.csv", get(export_csv))
@@ -47,6 +51,8 @@ pub struct CampaignRow {
     pub unit: String,
     pub window: String,
     pub published: bool,
+    /// Why rules out of force for the campaign's dates are used, if they are.
+    pub transitional_reason: Option<String>,
 }
 
 fn campaign_row(
@@ -65,6 +71,7 @@ fn campaign_row(
             format_local(c.applies_until_ms, offset)
         ),
         published: c.status == "published",
+        transitional_reason: c.transitional_reason.clone(),
     }
 }
 
@@ -99,7 +106,8 @@ async fn list_page(
 struct NewPage {
     s: Shell,
     units: Vec<(i32, String)>,
-    presets: Vec<Choice>,
+    /// Marked in force or not for the application window in the form.
+    presets: Vec<rules::PresetStatus>,
     form: NewCampaignForm,
     errors: Vec<String>,
     jobs: Vec<JobRow>,
@@ -146,6 +154,24 @@ struct NewCampaignForm {
     positions: String,
     #[serde(default)]
     quota_override_reason: String,
+    /// A checkbox: present ("on") when ticked.
+    #[serde(default)]
+    transitional: String,
+    #[serde(default)]
+    transitional_reason: String,
+}
+
+impl NewCampaignForm {
+    /// The presets, in force or not for the days this form's window covers
+    /// (today when the dates do not read).
+    fn presets(&self, now_ms: i64, offset: i32) -> Vec<rules::PresetStatus> {
+        let from = parse_local_input(&self.applies_from, offset).unwrap_or(now_ms);
+        let until = parse_local_input(&self.applies_until, offset)
+            .filter(|u| *u > from)
+            .unwrap_or(from + 1);
+        let (a, b) = super::domain::window_days(from, until, offset);
+        rules::preset_statuses(a, b)
+    }
 }
 
 async fn unit_options(
@@ -181,7 +207,7 @@ async fn new_page(
     render(NewPage {
         s,
         units,
-        presets: rules::preset_choices(),
+        presets: form.presets(now, offset),
         form,
         errors: vec![],
         jobs,
@@ -222,6 +248,8 @@ async fn create(
         preset: form.preset.clone(),
         rule_set: None,
         quota_override_reason: Some(form.quota_override_reason.clone()),
+        transitional: !form.transitional.is_empty(),
+        transitional_reason: Some(form.transitional_reason.clone()),
         applies_from_ms: parse_local_input(&form.applies_from, offset).unwrap_or(0),
         applies_until_ms: parse_local_input(&form.applies_until, offset).unwrap_or(0),
         positions: parse_positions(&form.positions),
@@ -235,7 +263,7 @@ async fn create(
             let page = NewPage {
                 s,
                 units,
-                presets: rules::preset_choices(),
+                presets: form.presets(state.now_ms(), offset),
                 form,
                 errors,
                 jobs,
@@ -484,6 +512,92 @@ async fn campaign_page(
         return Err(AppError::Forbidden);
     }
     show(&state, s, &user, id, vec![], vec![]).await
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/rule_set.html")]
+struct RuleSetPage {
+    s: Shell,
+    c: CampaignRow,
+    /// The rule set as JSON, indented, or the text just sent back with its errors.
+    json: String,
+    errors: Vec<String>,
+    /// Only a draft's rule set may change.
+    editable: bool,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn rule_set_page(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Query(q): Query<SavedQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    let c = service::managed_campaign(&state, &user, id).await?;
+    let units = org_units::store::names(&state.db).await?;
+    render(RuleSetPage {
+        s,
+        json: rules::pretty(&c.rule_set),
+        editable: c.status == "draft",
+        c: campaign_row(&c, &units, state.config.utc_offset_minutes),
+        errors: vec![],
+        saved: q.saved.is_some(),
+    })
+}
+
+#[derive(Deserialize)]
+struct RuleSetForm {
+    rule_set: String,
+}
+
+/// The rule set edited as JSON text; a text that is not JSON, or a rule set
+/// that fails the checks, comes back with every problem listed beside it.
+async fn save_rule_set(
+    State(state): State<AppState>,
+    Page(s): Page,
+    AuthUser(user): AuthUser,
+    Path(id): Path<i32>,
+    Form(form): Form<RuleSetForm>,
+) -> Result<Response, AppError> {
+    let result = match serde_json::from_str::<serde_json::Value>(&form.rule_set) {
+        Ok(value) => service::edit_rule_set(&state, &user, id, &value).await,
+        Err(e) => Err(AppError::invalid(
+            "rule_set",
+            Text::key("campaigns.rule_set_not_json")
+                .with("line", e.line())
+                .with("column", e.column()),
+        )),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/campaigns/{id}/rule-set?saved=1")).into_response()),
+        Err(e) => {
+            let errors = e.into_form_messages(s.tr.0)?;
+            let c = service::managed_campaign(&state, &user, id).await?;
+            let units = org_units::store::names(&state.db).await?;
+            let editable = c.status == "draft";
+            let page = RuleSetPage {
+                s,
+                // A locked rule set is shown as it is, not as the refused edit.
+                json: if editable {
+                    form.rule_set
+                } else {
+                    rules::pretty(&c.rule_set)
+                },
+                editable,
+                c: campaign_row(&c, &units, state.config.utc_offset_minutes),
+                errors,
+                saved: false,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
+        }
+    }
 }
 
 async fn publish(

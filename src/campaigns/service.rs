@@ -51,6 +51,14 @@ pub struct CampaignInput {
     /// recruitment cap allow; recorded in the audit log.
     #[serde(default)]
     pub quota_override_reason: Option<String>,
+    /// A transitional intake (Decree 170/2025 Art 70): the rule set is not in
+    /// force on every day of the application window, and personnel carry the
+    /// intake on under it. Needs `transitional_reason`; recorded in the audit
+    /// log and shown on the campaign. Ignored when the rule set is in force.
+    #[serde(default)]
+    pub transitional: bool,
+    #[serde(default)]
+    pub transitional_reason: Option<String>,
 }
 
 /// Personnel act on campaigns of their unit subtree; administrators on all.
@@ -196,6 +204,31 @@ pub async fn create_campaign(
             preset
         }
     };
+    let field = if input.rule_set.is_some() {
+        "rule_set"
+    } else {
+        "preset"
+    };
+    let transitional_reason = match rule_set.as_deref().and_then(rules::parse) {
+        Some(r) if input.applies_from_ms < input.applies_until_ms => domain::law_in_force(
+            &r,
+            domain::window_days(
+                input.applies_from_ms,
+                input.applies_until_ms,
+                state.config.utc_offset_minutes,
+            ),
+            domain::TransitionalClaim {
+                transitional: input.transitional,
+                reason: input.transitional_reason.as_deref(),
+            },
+            field,
+        )
+        .unwrap_or_else(|problems| {
+            errors.extend(problems.into_iter().map(|(f, t)| FieldError::new(f, t)));
+            None
+        }),
+        _ => None,
+    };
     let scope = org_units::store::scope_of(&state.db, user).await?;
     let year = chrono::DateTime::from_timestamp_millis(input.applies_from_ms)
         .map(|t| t.year())
@@ -224,6 +257,7 @@ pub async fn create_campaign(
             applies_from_ms: input.applies_from_ms,
             applies_until_ms: input.applies_until_ms,
             created_by: user.id,
+            transitional_reason: transitional_reason.clone(),
         },
         &input
             .positions
@@ -256,8 +290,93 @@ pub async fn create_campaign(
         )),
     )
     .await?;
+    if let Some(reason) = &transitional_reason {
+        audit::record(
+            &txn,
+            now,
+            &user.actor(),
+            Entry::new("campaign_transitional", format!("campaign {}", c.id)).detail(format!(
+                "{reason} — {}",
+                rules::in_force_summary(
+                    &c.rule_set,
+                    c.applies_from_ms,
+                    c.applies_until_ms,
+                    state.config.utc_offset_minutes
+                )
+            )),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(c)
+}
+
+/// Personnel replace a draft campaign's rule set (sections, pass marks,
+/// priority table…) before publication, under the checks a new campaign's
+/// rule set passes. A transitional campaign's reason covers its new rules too.
+pub async fn edit_rule_set(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i32,
+    value: &serde_json::Value,
+) -> Result<campaign::Model, AppError> {
+    let c = managed_campaign(state, user, id).await?;
+    if c.status != "draft" {
+        return Err(AppError::invalid(
+            "status",
+            Text::key("campaigns.rule_set_locked"),
+        ));
+    }
+    let json = rules::custom_json(value).map_err(|problems| {
+        AppError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| FieldError::new("rule_set", Text::Raw(p)))
+                .collect(),
+        )
+    })?;
+    let new_rules = rules::parse(&json)
+        .ok_or_else(|| anyhow::anyhow!("a validated rule set did not read back"))?;
+    domain::law_in_force(
+        &new_rules,
+        domain::window_days(
+            c.applies_from_ms,
+            c.applies_until_ms,
+            state.config.utc_offset_minutes,
+        ),
+        domain::TransitionalClaim {
+            transitional: c.transitional_reason.is_some(),
+            reason: c.transitional_reason.as_deref(),
+        },
+        "rule_set",
+    )
+    .map_err(|problems| {
+        AppError::Invalid(
+            problems
+                .into_iter()
+                .map(|(f, t)| FieldError::new(f, t))
+                .collect(),
+        )
+    })?;
+    let now = state.now_ms();
+    let txn = state.db.begin_write().await?;
+    store::set_rule_set(&txn, c.id, json.clone()).await?;
+    audit::record(
+        &txn,
+        now,
+        &user.actor(),
+        Entry::new("campaign_rule_set_edited", format!("campaign {}", c.id)).detail(format!(
+            "{} → {}",
+            rules::summary(&c.rule_set),
+            rules::summary(&json)
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(campaign::Model {
+        rule_set: json,
+        ..c
+    })
 }
 
 /// Publishing makes the campaign visible to candidates during its window.

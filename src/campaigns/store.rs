@@ -19,6 +19,8 @@ pub struct NewCampaign {
     pub applies_from_ms: i64,
     pub applies_until_ms: i64,
     pub created_by: i32,
+    /// Why rules out of force for these dates are used (a transitional intake).
+    pub transitional_reason: Option<String>,
 }
 
 pub async fn insert_campaign(
@@ -38,6 +40,7 @@ pub async fn insert_campaign(
         status: Set("draft".to_owned()),
         created_by: Set(c.created_by),
         created_ms: Set(now_ms),
+        transitional_reason: Set(c.transitional_reason),
         ..Default::default()
     }
     .insert(db)
@@ -61,6 +64,22 @@ pub async fn set_status(db: &impl ConnectionTrait, id: i32, status: &str) -> Res
     campaign::ActiveModel {
         id: Set(id),
         status: Set(status.to_owned()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a campaign's rule set (JSON, already validated).
+pub async fn set_rule_set(
+    db: &impl ConnectionTrait,
+    id: i32,
+    rule_set_json: String,
+) -> Result<(), DbErr> {
+    campaign::ActiveModel {
+        id: Set(id),
+        rule_set: Set(rule_set_json),
         ..Default::default()
     }
     .update(db)

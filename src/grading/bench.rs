@@ -174,6 +174,7 @@ async fn bench(url: &str, args: &GradingBenchArgs) -> anyhow::Result<Figures> {
             applies_from_ms: now,
             applies_until_ms: now + 1,
             created_by: staff_id,
+            transitional_reason: None,
         },
         &[],
         &positions,

@@ -33,7 +33,7 @@ pub struct LoadtestArgs {
     /// Pause between two answers of one candidate.
     #[arg(long, default_value_t = 1000)]
     pub think_ms: u64,
-    /// Items each candidate answers (the demo paper has 120).
+    /// Items each candidate answers (the demo paper has 60).
     #[arg(long, default_value_t = 20)]
     pub items: i64,
     /// The server's process id, for its peak RSS (default: found by the URL's port).

@@ -510,6 +510,13 @@ impl RuleSet {
     pub fn in_force_on(&self, date: NaiveDate) -> bool {
         date >= self.effective_from && self.effective_until.is_none_or(|u| date <= u)
     }
+
+    /// Whether the rule set applies on every day from `from` to `until`, both
+    /// included: a campaign run under it may neither start before the rules take
+    /// effect nor go on after a later rule set replaced them.
+    pub fn in_force_throughout(&self, from: NaiveDate, until: NaiveDate) -> bool {
+        self.in_force_on(from) && self.in_force_on(until)
+    }
 }
 
 /// Everything wrong with `rules`, one sentence each; empty when the rule set
@@ -991,5 +998,28 @@ mod tests {
         assert!(r.in_force_on(d(2024, 12, 31)));
         assert!(!r.in_force_on(d(2025, 1, 1)));
         assert!(!r.in_force_on(d(2023, 12, 31)));
+    }
+
+    #[test]
+    fn a_period_is_in_force_only_when_both_its_ends_are() {
+        let mut r = minimal();
+        r.effective_from = NaiveDate::from_ymd_opt(2020, 12, 1).unwrap_or_default();
+        r.effective_until = NaiveDate::from_ymd_opt(2025, 6, 30);
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        assert!(r.in_force_throughout(d(2025, 5, 1), d(2025, 6, 30)));
+        assert!(
+            !r.in_force_throughout(d(2025, 6, 1), d(2025, 7, 1)),
+            "runs past the day the rules were replaced"
+        );
+        assert!(
+            !r.in_force_throughout(d(2026, 11, 25), d(2026, 12, 25)),
+            "wholly after"
+        );
+        assert!(
+            !r.in_force_throughout(d(2020, 11, 30), d(2020, 12, 30)),
+            "starts the day before the rules took effect"
+        );
+        r.effective_until = None;
+        assert!(r.in_force_throughout(d(2026, 11, 25), d(2030, 1, 1)));
     }
 }

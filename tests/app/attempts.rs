@@ -8,7 +8,7 @@ use crate::harness::{Api, TestApp};
 
 const OTHER: &str = "thisinh01@example.vn";
 
-/// The demo (Decree 138 campaign, its published 120-item paper with forms
+/// The demo (Decree 170 campaign, its published 60-item paper with forms
 /// issued) with the clock moved to one minute after the paper opens.
 async fn exam_day(app: &TestApp) -> (i64, Value) {
     merit::demo::load(&app.state).await.unwrap();
@@ -96,7 +96,7 @@ async fn a_candidate_starts_once_saves_and_resumes_with_the_same_deadline() {
     let (status, ack) = save(&me, id, 1, 1, 2).await;
     assert_eq!(status, StatusCode::OK, "{ack}");
     assert_eq!(ack["status"], "saved");
-    assert_eq!(ack["remaining_seconds"], 120 * 60);
+    assert_eq!(ack["remaining_seconds"], 60 * 60);
     // Later, from another computer: a new sign-in, the same attempt and deadline.
     app.clock.advance_minutes(10);
     let again = candidate(&app).await;
@@ -107,8 +107,8 @@ async fn a_candidate_starts_once_saves_and_resumes_with_the_same_deadline() {
     assert_eq!(r.json()["id"], id);
     assert_eq!(r.json()["deadline_ms"], a["deadline_ms"]);
     let view = again.get(&format!("/api/attempts/{id}")).await.json();
-    assert_eq!(view["item_count"], 120);
-    assert_eq!(view["remaining_seconds"], 110 * 60);
+    assert_eq!(view["item_count"], 60);
+    assert_eq!(view["remaining_seconds"], 50 * 60);
     assert_eq!(
         answer_of(&view, 1).unwrap()["response"],
         json!({"kind": "choice", "index": 2}),
@@ -577,12 +577,12 @@ async fn the_exam_works_without_javascript_through_form_posts() {
     );
     let id = at.rsplit('/').next().unwrap();
     let review = b.get(&format!("/attempts/{id}/review")).await.text();
-    assert!(review.contains("(119)"), "119 unanswered listed");
+    assert!(review.contains("(59)"), "59 unanswered listed");
     assert!(review.contains("(1)"), "one flagged");
     let r = b.post(&format!("/attempts/{id}/submit"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let done = b.get(&format!("/attempts/{id}/done")).await;
-    assert!(done.text().contains("1 / 120"), "{}", done.text());
+    assert!(done.text().contains("1 / 60"), "{}", done.text());
     let late = b
         .post(&first, &[("seq", "2"), ("choice", "2"), ("go", "stay")])
         .await;

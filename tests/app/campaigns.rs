@@ -12,7 +12,7 @@ fn campaign(unit: i32) -> Value {
         "title": "Tuyển dụng công chức 2026",
         "kind": "recruitment",
         "org_unit_id": unit,
-        "preset": "vn-138-2020-recruitment",
+        "preset": "vn-170-2025-recruitment",
         "applies_from_ms": T0,
         "applies_until_ms": T0 + 30 * DAY,
         "positions": [
@@ -96,7 +96,7 @@ async fn personnel_create_campaigns_only_in_their_subtree() {
     );
     let detail = w.hr_a.get(&format!("/api/campaigns/{id}")).await.json();
     assert_eq!(
-        detail["rule_set"]["preset_id"], "vn-138-2020-recruitment",
+        detail["rule_set"]["preset_id"], "vn-170-2025-recruitment",
         "the preset is copied into the campaign"
     );
 }
@@ -674,6 +674,385 @@ async fn a_custom_rule_set_is_validated_and_stored() {
         .await
         .json();
     assert_eq!(stored["rule_set"]["name"], "Quy chế riêng của tỉnh");
+}
+
+/// Local midnight (UTC+7) of a calendar day, in Unix milliseconds.
+fn local_day_ms(y: i32, m: u32, d: u32) -> i64 {
+    chrono::NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
+        - 7 * 3_600_000
+}
+
+fn under_decree_138(unit: i32) -> Value {
+    let mut c = campaign(unit);
+    c["preset"] = json!("vn-138-2020-recruitment");
+    c
+}
+
+#[tokio::test]
+async fn a_campaign_outside_its_presets_dates_is_refused() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let r = w
+        .hr_a
+        .post("/api/campaigns", under_decree_138(w.unit_a))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let error = r.json()["errors"][0].clone();
+    assert_eq!(error["field"], "preset");
+    let detail = error["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("2020-12-01") && detail.contains("2025-06-30"),
+        "names the preset's dates: {detail}"
+    );
+    assert!(
+        detail.contains("2026-11-25") && detail.contains("2026-12-25"),
+        "and the campaign's first and last day: {detail}"
+    );
+
+    // The same rules sent as a custom rule set are refused on that field.
+    let rules = w
+        .hr_a
+        .get("/api/rule-set-presets/vn-138-2020-recruitment")
+        .await
+        .json();
+    let mut custom = campaign(w.unit_a);
+    custom["rule_set"] = rules;
+    let r = w.hr_a.post("/api/campaigns", custom).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["errors"][0]["field"], "rule_set");
+
+    // An intake of May 2025 was under Decree 138.
+    let mut in_force = under_decree_138(w.unit_a);
+    in_force["applies_from_ms"] = json!(local_day_ms(2025, 5, 1));
+    in_force["applies_until_ms"] = json!(local_day_ms(2025, 6, 1));
+    let r = w.hr_a.post("/api/campaigns", in_force.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["transitional_reason"], Value::Null);
+    // One that runs on into July did not stay under it.
+    in_force["applies_until_ms"] = json!(local_day_ms(2025, 7, 2));
+    let r = w.hr_a.post("/api/campaigns", in_force).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+
+    // The HTML form says the same.
+    let mut b = app.browser();
+    b.sign_in("hr.a", PASSWORD).await;
+    let unit = w.unit_a.to_string();
+    let r = b
+        .post(
+            "/campaigns",
+            &[
+                ("title", "Kỳ tuyển dụng thử"),
+                ("kind", "recruitment"),
+                ("org_unit_id", &unit),
+                ("preset", "vn-138-2020-recruitment"),
+                ("applies_from", "2026-11-25T08:00"),
+                ("applies_until", "2026-12-25T17:00"),
+                ("positions", "CV-01 | Chuyên viên | 2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("2025-06-30"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn a_transitional_intake_needs_a_reason_and_is_audited() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let mut c = under_decree_138(w.unit_a);
+    c["transitional"] = json!(true);
+    c["transitional_reason"] = json!("  ");
+    let r = w.hr_a.post("/api/campaigns", c.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["errors"][0]["field"], "transitional_reason");
+
+    let reason = "Vòng 1 đã thi xong ngày 20/6/2025 theo Nghị định 138 (Điều 70 NĐ 170/2025)";
+    c["transitional_reason"] = json!(reason);
+    let r = w.hr_a.post("/api/campaigns", c).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(r.json()["transitional_reason"], reason);
+    let detail = w.hr_a.get(&format!("/api/campaigns/{id}")).await.json();
+    assert_eq!(detail["rule_set"]["preset_id"], "vn-138-2020-recruitment");
+    assert_eq!(detail["campaign"]["transitional_reason"], reason);
+
+    let admin = app.api_as(Role::Admin).await;
+    let audit = admin
+        .get("/api/audit?action=campaign_transitional")
+        .await
+        .json();
+    assert_eq!(audit["total"], 1);
+    let entry = audit["items"][0]["detail"].as_str().unwrap();
+    assert!(
+        entry.contains(reason) && entry.contains("2025-06-30"),
+        "{entry}"
+    );
+
+    let mut b = app.browser();
+    b.sign_in("hr.a", PASSWORD).await;
+    let page = b.get(&format!("/campaigns/{id}")).await.text();
+    assert!(
+        page.contains("badge warn") && page.contains(reason),
+        "{page}"
+    );
+
+    // Under rules in force there is nothing to carry over: no mark, no entry.
+    let mut fine = campaign(w.unit_a);
+    fine["transitional"] = json!(true);
+    fine["transitional_reason"] = json!(reason);
+    let r = w.hr_a.post("/api/campaigns", fine).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["transitional_reason"], Value::Null);
+    let page = b
+        .get(&format!("/campaigns/{}", r.json()["id"]))
+        .await
+        .text();
+    assert!(!page.contains("badge warn"));
+    let audit = admin
+        .get("/api/audit?action=campaign_transitional")
+        .await
+        .json();
+    assert_eq!(audit["total"], 1);
+}
+
+#[tokio::test]
+async fn presets_say_which_are_in_force() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let in_force = |list: &Value, id: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .map(|p| p["in_force"].clone())
+    };
+    // Today, on the test clock, is 2026-11-25.
+    let today = w.hr_a.get("/api/rule-set-presets").await.json();
+    assert_eq!(
+        in_force(&today, "vn-170-2025-recruitment"),
+        Some(json!(true))
+    );
+    assert_eq!(
+        in_force(&today, "vn-138-2020-recruitment"),
+        Some(json!(false))
+    );
+    let old = w
+        .hr_a
+        .get("/api/rule-set-presets?on=2024-01-01")
+        .await
+        .json();
+    assert_eq!(
+        in_force(&old, "vn-170-2025-recruitment"),
+        Some(json!(false))
+    );
+    assert_eq!(in_force(&old, "vn-138-2020-recruitment"), Some(json!(true)));
+    let p138 = old
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "vn-138-2020-recruitment")
+        .unwrap()
+        .clone();
+    assert_eq!(p138["effective_from"], "2020-12-01");
+    assert_eq!(p138["effective_until"], "2025-06-30");
+    let r = w.hr_a.get("/api/rule-set-presets?on=30/6/2025").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "on");
+
+    let full = w
+        .hr_a
+        .get("/api/rule-set-presets/vn-138-2020-recruitment")
+        .await;
+    assert_eq!(full.status, StatusCode::OK);
+    let full = full.json();
+    let sections: Vec<&str> = full["rounds"][0]["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(sections, ["general_knowledge", "foreign_language", "it"]);
+    assert_eq!(full["effective_until"], "2025-06-30");
+    assert_eq!(
+        w.hr_a.get("/api/rule-set-presets/no-such-law").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let cand = app.api_as(Role::Candidate).await;
+    assert_eq!(
+        cand.get("/api/rule-set-presets").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let doc = app.get("/api/openapi.json").await.json();
+    for path in [
+        "/api/rule-set-presets",
+        "/api/rule-set-presets/{id}",
+        "/api/campaigns/{id}/rule-set",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+
+    // The new-campaign page marks each preset for its default window (from today).
+    let mut b = app.browser();
+    b.sign_in("hr.a", PASSWORD).await;
+    let form = b.get("/campaigns/new").await.text();
+    let option = |id: &str| {
+        form.split(&format!("<option value=\"{id}\""))
+            .nth(1)
+            .and_then(|s| s.split("</option>").next())
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        option("vn-138-2020-recruitment").contains("không có hiệu lực"),
+        "{form}"
+    );
+    assert!(option("vn-170-2025-recruitment").contains("đang có hiệu lực"));
+    assert!(form.contains("2020-12-01 – 2025-06-30"));
+}
+
+/// A draft campaign of unit A under Decree 170, and its rule set.
+async fn draft_170(w: &World<'_>) -> (i64, Value) {
+    let r = w.hr_a.post("/api/campaigns", campaign(w.unit_a)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    let rules = w.hr_a.get(&format!("/api/campaigns/{id}")).await.json()["rule_set"].clone();
+    (id, rules)
+}
+
+#[tokio::test]
+async fn a_draft_campaigns_rule_set_can_be_edited_with_the_same_validation() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let (id, rules) = draft_170(&w).await;
+    let path = format!("/api/campaigns/{id}/rule-set");
+
+    let mut edited = rules.clone();
+    edited["rounds"][0]["sections"][0]["pass_mark"] = json!({"kind": "percent", "value": 60.0});
+    edited["priority"]["categories"] = json!([edited["priority"]["categories"][0]]);
+    let r = w.hr_a.put(&path, edited).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let stored = w.hr_a.get(&format!("/api/campaigns/{id}")).await.json()["rule_set"].clone();
+    assert_eq!(
+        stored["rounds"][0]["sections"][0]["pass_mark"]["value"],
+        60.0
+    );
+    assert_eq!(
+        stored["priority"]["categories"].as_array().unwrap().len(),
+        1
+    );
+
+    // The checks of creation: a pass mark above 100%…
+    let mut bad = stored.clone();
+    bad["rounds"][0]["sections"][0]["pass_mark"] = json!({"kind": "percent", "value": 120.0});
+    let r = w.hr_a.put(&path, bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "rule_set");
+    assert!(
+        r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("pass mark 120%")
+    );
+    // …and rules out of force for the campaign's dates.
+    let mut ended = stored.clone();
+    ended["effective_until"] = json!("2025-06-30");
+    let r = w.hr_a.put(&path, ended).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2025-06-30")
+    );
+    assert_eq!(
+        w.hr_b.put(&path, stored.clone()).await.status,
+        StatusCode::NOT_FOUND,
+        "another unit's officer"
+    );
+    let after = w.hr_a.get(&format!("/api/campaigns/{id}")).await.json()["rule_set"].clone();
+    assert_eq!(after, stored, "refused edits change nothing");
+
+    let admin = app.api_as(Role::Admin).await;
+    let audit = admin
+        .get("/api/audit?action=campaign_rule_set_edited")
+        .await
+        .json();
+    assert_eq!(audit["total"], 1);
+    let entry = audit["items"][0]["detail"].as_str().unwrap();
+    assert!(
+        entry.contains("general_knowledge ≥ 50%") && entry.contains("general_knowledge ≥ 60%"),
+        "before and after: {entry}"
+    );
+
+    // The HTML page: the rule set in a textarea, problems listed beside it.
+    let mut b = app.browser();
+    b.sign_in("hr.a", PASSWORD).await;
+    let show = b.get(&format!("/campaigns/{id}")).await.text();
+    assert!(show.contains(&format!("href=\"/campaigns/{id}/rule-set\"")));
+    let page = b.get(&format!("/campaigns/{id}/rule-set")).await.text();
+    assert!(page.contains("<textarea") && page.contains("general_knowledge"));
+    let html = format!("/campaigns/{id}/rule-set");
+    let r = b.post(&html, &[("rule_set", "{ not json")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("JSON") && r.text().contains("{ not json"));
+    let mut again = stored.clone();
+    again["rounds"][0]["sections"][0]["pass_mark"] = json!({"kind": "percent", "value": 0.0});
+    let r = b.post(&html, &[("rule_set", &again.to_string())]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("pass mark 0%"), "{}", r.text());
+    again["rounds"][0]["sections"][0]["pass_mark"] = json!({"kind": "percent", "value": 55.0});
+    let r = b.post(&html, &[("rule_set", &again.to_string())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let stored = w.hr_a.get(&format!("/api/campaigns/{id}")).await.json()["rule_set"].clone();
+    assert_eq!(
+        stored["rounds"][0]["sections"][0]["pass_mark"]["value"],
+        55.0
+    );
+}
+
+#[tokio::test]
+async fn a_published_campaigns_rule_set_cannot_be_edited() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let (id, _) = w.published().await;
+    let rules = w.hr_a.get(&format!("/api/campaigns/{id}")).await.json()["rule_set"].clone();
+    let mut edited = rules.clone();
+    edited["rounds"][0]["sections"][0]["pass_mark"] = json!({"kind": "percent", "value": 60.0});
+    let r = w
+        .hr_a
+        .put(&format!("/api/campaigns/{id}/rule-set"), edited.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json()["errors"][0]["field"], "status");
+    assert_eq!(
+        w.hr_a.get(&format!("/api/campaigns/{id}")).await.json()["rule_set"],
+        rules
+    );
+    let mut b = app.browser();
+    b.sign_in("hr.a", PASSWORD).await;
+    let page = b.get(&format!("/campaigns/{id}/rule-set")).await.text();
+    assert!(
+        !page.contains("<textarea"),
+        "shown, not offered for editing"
+    );
+    assert!(page.contains("general_knowledge"));
+    let r = b
+        .post(
+            &format!("/campaigns/{id}/rule-set"),
+            &[("rule_set", &edited.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        w.hr_a.get(&format!("/api/campaigns/{id}")).await.json()["rule_set"],
+        rules
+    );
 }
 
 #[tokio::test]

@@ -72,7 +72,7 @@ fn rows_of(results: &Value, code: &str) -> Vec<Value> {
 async fn grading_scores_every_submitted_attempt_and_a_regrade_changes_nothing() {
     let app = TestApp::new().await;
     let (campaign, paper) = exam_day(&app).await;
-    sit(&app, "demo.candidate", paper, 120, 0).await;
+    sit(&app, "demo.candidate", paper, 60, 0).await;
     sit(&app, "thisinh01@example.vn", paper, 0, 0).await;
     let hr = personnel(&app).await;
     let r = hr
@@ -99,10 +99,7 @@ async fn grading_scores_every_submitted_attempt_and_a_regrade_changes_nothing() 
         .iter()
         .map(|c| c["section"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        cols,
-        ["general_knowledge", "foreign_language", "it", "written"]
-    );
+    assert_eq!(cols, ["general_knowledge", "written"]);
     let rows = rows_of(&results, "TCBC-01");
     let blank = rows
         .iter()
@@ -123,7 +120,7 @@ async fn grading_scores_every_submitted_attempt_and_a_regrade_changes_nothing() 
         (0.0..=60.0).contains(&gk),
         "scaled to the rule set's 60: {me}"
     );
-    // Decree 138: without a round-2 score nobody passes yet.
+    // Decree 170: without a round-2 score nobody passes yet.
     assert_eq!(me["passed"], false);
     let audit = app
         .api_as(Role::Admin)
@@ -141,8 +138,8 @@ async fn grading_scores_every_submitted_attempt_and_a_regrade_changes_nothing() 
 async fn results_stay_closed_to_candidates_until_release_and_then_show_only_their_own() {
     let app = TestApp::new().await;
     let (campaign, paper) = exam_day(&app).await;
-    sit(&app, "demo.candidate", paper, 120, 1).await;
-    sit(&app, "thisinh01@example.vn", paper, 60, 0).await;
+    sit(&app, "demo.candidate", paper, 60, 1).await;
+    sit(&app, "thisinh01@example.vn", paper, 30, 0).await;
     let hr = personnel(&app).await;
     hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
         .await;
@@ -183,7 +180,7 @@ async fn results_stay_closed_to_candidates_until_release_and_then_show_only_thei
 
     let mine = me.get("/api/results").await.json();
     assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
-    assert_eq!(mine[0]["sections"].as_array().unwrap().len(), 4);
+    assert_eq!(mine[0]["sections"].as_array().unwrap().len(), 2);
     assert_eq!(
         mine[0]["rank"],
         Value::Null,
@@ -357,9 +354,9 @@ async fn a_tie_at_the_last_place_waits_for_the_heads_recorded_decision() {
 async fn owners_see_the_ranking_page_exports_and_item_statistics_with_a_histogram() {
     let app = TestApp::new().await;
     let (campaign, paper) = exam_day(&app).await;
-    sit(&app, "demo.candidate", paper, 120, 0).await;
-    sit(&app, "thisinh01@example.vn", paper, 90, 1).await;
-    sit(&app, "thisinh03@example.vn", paper, 40, 2).await;
+    sit(&app, "demo.candidate", paper, 60, 0).await;
+    sit(&app, "thisinh01@example.vn", paper, 45, 1).await;
+    sit(&app, "thisinh03@example.vn", paper, 20, 2).await;
     let hr = personnel(&app).await;
     hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
         .await;
@@ -368,8 +365,8 @@ async fn owners_see_the_ranking_page_exports_and_item_statistics_with_a_histogra
     assert_eq!(stats.status, StatusCode::OK, "{}", stats.text());
     let stats = stats.json();
     assert_eq!(stats["test"]["attempts"], 3);
-    assert_eq!(stats["test"]["max_score"], 120.0);
-    assert!(stats["items"].as_array().unwrap().len() >= 120);
+    assert_eq!(stats["test"]["max_score"], 60.0);
+    assert!(stats["items"].as_array().unwrap().len() >= 60);
     let counted: u64 = stats["histogram"]
         .as_array()
         .unwrap()
@@ -424,7 +421,7 @@ async fn after_release_a_candidate_sees_their_rank_when_the_paper_allows_it() {
     let mut active: paper_entity::ActiveModel = p.into();
     active.spec = Set(serde_json::to_string(&spec).unwrap());
     active.update(&app.state.db).await.unwrap();
-    sit(&app, "demo.candidate", paper, 120, 0).await;
+    sit(&app, "demo.candidate", paper, 60, 0).await;
     let hr = personnel(&app).await;
     hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
         .await;
@@ -477,7 +474,7 @@ async fn a_key_correction_dry_run_shows_who_changes_and_applying_it_regrades_wit
     let app = TestApp::new().await;
     let (campaign, paper) = exam_day(&app).await;
     one_place_and_manual_ties(&app, campaign).await;
-    sit(&app, "demo.candidate", paper, 120, 0).await;
+    sit(&app, "demo.candidate", paper, 60, 0).await;
     let hr = personnel(&app).await;
     hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
         .await;
@@ -989,7 +986,7 @@ async fn an_appeal_after_the_window_is_refused() {
     let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
     let mine = me.get("/api/results").await.json();
     assert_eq!(mine[0]["appealable"][0]["section"], "written", "{mine}");
-    // Decree 138: 15 days after publication.
+    // Decree 170: 15 days after publication.
     app.clock.advance_ms(15 * 86_400_000 + 60_000);
     let me = app.api_login("thisinh02@example.vn", DEMO_PASSWORD).await;
     let mine = me.get("/api/results").await.json();
@@ -1092,7 +1089,7 @@ async fn an_appeal_is_re_marked_by_someone_new_and_its_outcome_changes_the_ranki
     assert_eq!(list[0]["status"], "decided");
     assert!(
         list[0]["remark_due_ms"].as_i64().unwrap() > list[0]["requested_ms"].as_i64().unwrap(),
-        "Decree 138: due 15 days after the 15-day window"
+        "Decree 170: due 15 days after the 15-day window"
     );
     let page = hr.get(&format!("/campaigns/{campaign}/appeals")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -1210,7 +1207,7 @@ async fn a_paper_shown_at_once_gives_its_scores_right_after_submission() {
         json!([]),
         "nothing before submission"
     );
-    sit(&app, "demo.candidate", paper, 120, 0).await;
+    sit(&app, "demo.candidate", paper, 60, 0).await;
     // No grading run, no release: the computer-marked round shows at once.
     let mine = me.get("/api/results").await.json();
     assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
@@ -1219,7 +1216,7 @@ async fn a_paper_shown_at_once_gives_its_scores_right_after_submission() {
     let gk = mine[0]["sections"][0]["score"].as_f64().unwrap();
     assert!((0.0..=60.0).contains(&gk), "{mine}");
     assert_eq!(
-        mine[0]["sections"][3]["score"],
+        mine[0]["sections"][1]["score"],
         Value::Null,
         "round 2 not sat"
     );

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::harness::{Api, TestApp};
 
-/// The demo: sample banks, the Decree 138 campaign, its round-1 paper
+/// The demo: sample banks, the Decree 170 campaign, its round-1 paper
 /// (published by demo.board1) and one form per approved applicant.
 async fn demo(app: &TestApp) -> (i64, i64) {
     merit::demo::load(&app.state).await.unwrap();
@@ -27,7 +27,7 @@ async fn board1(app: &TestApp) -> Api<'_> {
 }
 
 #[tokio::test]
-async fn the_demo_paper_has_the_decree_138_blueprint_and_every_form_matches_it() {
+async fn the_demo_paper_has_the_decree_170_blueprint_and_every_form_matches_it() {
     let app = TestApp::new().await;
     let (_, paper) = demo(&app).await;
     let board = board1(&app).await;
@@ -46,12 +46,8 @@ async fn the_demo_paper_has_the_decree_138_blueprint_and_every_form_matches_it()
                 .sum()
         })
         .collect();
-    assert_eq!(
-        counts,
-        [60, 30, 30],
-        "general knowledge 60, foreign language 30, IT 30"
-    );
-    assert_eq!(p["time_limit_minutes"], 120);
+    assert_eq!(counts, [60], "one general-knowledge test of 60 questions");
+    assert_eq!(p["time_limit_minutes"], 60);
     let report = board
         .get(&format!("/api/papers/{paper}/fairness"))
         .await
@@ -78,7 +74,7 @@ async fn a_stored_form_is_reproduced_exactly_from_its_seed() {
             .await
             .json();
         assert_eq!(r["identical"], true, "{r}");
-        assert_eq!(r["items"], 120);
+        assert_eq!(r["items"], 60);
     }
     // Approving a new question later does not change what a seed draws: the pool is frozen.
     let again = board
@@ -241,7 +237,7 @@ async fn editing_a_published_paper_makes_a_new_audited_version() {
     assert_eq!(next["status"], "draft");
     let old = board.get(&format!("/api/papers/{paper}")).await.json();
     assert_eq!(
-        old["time_limit_minutes"], 120,
+        old["time_limit_minutes"], 60,
         "the published version never changes"
     );
     assert_eq!(old["status"], "published");

@@ -38,7 +38,7 @@ pub async fn campaign(hr: &Api) -> Campaign {
                 "title": title,
                 "kind": "recruitment",
                 "org_unit_id": me["org_unit_id"],
-                "preset": "vn-138-2020-recruitment",
+                "preset": "vn-170-2025-recruitment",
                 "applies_from_ms": now_ms() - DAY,
                 "applies_until_ms": now_ms() + 30 * DAY,
                 "positions": [{"code": "CV-01", "title": "Chuyên viên pháp chế", "quota": 1}],
