@@ -175,34 +175,41 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
 
 pub const DEMO_CAMPAIGN: &str = "Tuyển dụng công chức tỉnh Demo năm 2026";
 
-/// (full name, national ID, position code, priority category)
-const APPLICANTS: &[(&str, &str, &str, Option<&str>)] = &[
-    ("Nguyễn Thị Hồng Nhung", "001196000101", "TCBC-01", None),
+/// (full name, national ID, position code, priority categories claimed)
+const APPLICANTS: &[(&str, &str, &str, &[&str])] = &[
+    ("Nguyễn Thị Hồng Nhung", "001196000101", "TCBC-01", &[]),
     (
         "Trần Quốc Bảo",
         "001095000102",
         "TCBC-01",
-        Some("child_of_martyr_invalid_or_hero"),
+        // Two categories: the rule set counts the higher one only.
+        &["child_of_martyr_invalid_or_hero", "completed_service"],
     ),
-    ("Lê Minh Châu", "001197000103", "TCBC-01", None),
+    ("Lê Minh Châu", "001197000103", "TCBC-01", &[]),
     (
         "Phạm Văn Dũng",
         "001094000104",
         "TCBC-01",
-        Some("completed_service"),
+        &["completed_service"],
     ),
-    ("Hoàng Thị Thu Hà", "001198000105", "TCBC-01", None),
-    ("Vũ Đức Huy", "001093000106", "TDKT-01", None),
+    ("Hoàng Thị Thu Hà", "001198000105", "TCBC-01", &[]),
+    ("Vũ Đức Huy", "001093000106", "TDKT-01", &[]),
     (
         "Đặng Thị Lan Anh",
         "001199000107",
         "TDKT-01",
-        Some("ethnic_minority"),
+        &["ethnic_minority"],
     ),
-    ("Bùi Văn Khánh", "001092000108", "TDKT-01", None),
-    ("Đỗ Thị Mai", "001196000109", "TDKT-01", None),
-    ("Ngô Thanh Tùng", "001095000110", "TDKT-01", None),
+    ("Bùi Văn Khánh", "001092000108", "TDKT-01", &[]),
+    ("Đỗ Thị Mai", "001196000109", "TDKT-01", &[]),
+    ("Ngô Thanh Tùng", "001095000110", "TDKT-01", &[]),
+    ("Lý Thị Ngọc Diệp", "001198000111", "TDKT-01", &[]),
 ];
+
+/// The applicant exempted from the round-1 test (a valid screening result),
+/// thisinh11@example.vn: her form holds no questions, /exams says there is
+/// nothing to sit, and the results show the section as exempt.
+const EXEMPT_APPLICANT: &str = "001198000111";
 
 /// A published recruitment campaign of the Department of Home Affairs under
 /// Decree 170/2025, the law in force for a 2026 intake, with two positions and
@@ -293,7 +300,7 @@ async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
     };
     let mut candidates = Vec::new();
     if let Some(demo) = store::find_by_username(&txn, "demo.candidate").await? {
-        candidates.push((demo.id, "TCBC-01", None::<&str>));
+        candidates.push((demo.id, "TCBC-01", &[][..], false));
     }
     for (i, (name, national_id, position, priority)) in APPLICANTS.iter().enumerate() {
         let email = format!("thisinh{:02}@example.vn", i + 1);
@@ -325,12 +332,18 @@ async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
             }
         };
         anyhow::ensure!(
-            priority.is_none_or(|p| priorities.iter().any(|c| c == p)),
+            priority.iter().all(|p| priorities.iter().any(|c| c == p)),
             "demo priority {priority:?} is not in the preset"
         );
-        candidates.push((id, position, *priority));
+        candidates.push((id, position, *priority, *national_id == EXEMPT_APPLICANT));
     }
-    for (candidate_id, position, priority) in candidates {
+    let exempt = crate::campaigns::domain::check_exemptions(
+        &crate::campaigns::rules::parse(&campaign.rule_set)
+            .ok_or_else(|| anyhow::anyhow!("demo rule set"))?,
+        &["general_knowledge".to_owned()],
+    )
+    .map_err(|e| anyhow::anyhow!("demo exemption: {e:?}"))?;
+    for (candidate_id, position, priority, exempted) in candidates {
         campaigns::insert_application(
             &txn,
             campaigns::NewApplication {
@@ -341,11 +354,12 @@ async fn load_campaign(state: &AppState) -> anyhow::Result<()> {
                     .iter()
                     .map(|code| crate::campaigns::domain::PriorityClaim {
                         code: (*code).to_owned(),
-                        document_ref: "Giấy chứng nhận số 01/2026".to_owned(),
+                        document_ref: format!("Giấy chứng nhận số {:02}/2026", candidate_id % 100),
                     })
                     .collect(),
-                exemptions: Vec::new(),
-                document_ref: None,
+                exemptions: if exempted { exempt.clone() } else { Vec::new() },
+                document_ref: exempted
+                    .then(|| "Kết quả kiểm định đầu vào còn hạn, 2025".to_owned()),
                 status: ApplicationStatus::Approved,
                 extra_minutes: 0,
             },

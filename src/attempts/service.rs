@@ -184,8 +184,9 @@ pub struct OpenPaper {
     pub closes_ms: i64,
     pub time_limit_minutes: i32,
     pub extra_minutes: i32,
-    /// `upcoming`, `open`, `in_progress`, `submitted`, `closed`, or for a
-    /// later round `not_admitted` (did not qualify in the round before) and
+    /// `upcoming`, `open`, `in_progress`, `submitted`, `closed`, `exempt`
+    /// (exempted from every section of it), or for a later round
+    /// `not_admitted` (did not qualify in the round before) and
     /// `awaiting_round` (its results are not final yet).
     pub state: String,
     pub attempt_id: Option<i32>,
@@ -259,7 +260,12 @@ pub async fn dashboard(state: &AppState, user: &CurrentUser) -> Result<Vec<OpenP
                 .iter()
                 .find(|a| a.paper_id == p.id && a.application_id == app.id);
             let gate = round_gate(state, app.id, p.round).await?;
+            let exempt = a.is_none()
+                && papers::form_of(&state.db, p.id, app.id)
+                    .await?
+                    .is_some_and(|f| f.item_count == 0);
             let st = match (a, domain::window(now, p.opens_ms, p.closes_ms)) {
+                (None, _) if exempt => "exempt",
                 (None, Window::NotYetOpen | Window::Open) if gate != Gate::Open => {
                     gate.state().unwrap_or("closed")
                 }
@@ -355,6 +361,10 @@ pub async fn start(
             }
         }
     };
+    // Exempt from every section of the paper: nothing to sit.
+    if form.item_count == 0 {
+        return Err(AppError::invalid("paper", Text::key("attempts.exempt")));
+    }
     let new = NewAttempt {
         paper_id: p.id,
         application_id: standing.application_id,

@@ -481,3 +481,15 @@ pub async fn admitted_to_round(
             .collect(),
     ))
 }
+
+/// Every application of a campaign, whatever its status.
+pub async fn applications_of_campaign(
+    db: &impl ConnectionTrait,
+    campaign_id: i32,
+) -> Result<Vec<application::Model>, DbErr> {
+    application::Entity::find()
+        .filter(application::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(application::Column::Id)
+        .all(db)
+        .await
+}

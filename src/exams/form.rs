@@ -524,6 +524,8 @@ pub struct FairnessReport {
     pub forms_with_problems: usize,
     /// What is wrong, naming the form (1-based) and its seed; the first 100 only.
     pub problems: Vec<String>,
+    /// Forms of candidates exempt from a section, left out of the figures above.
+    pub exempt_forms: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -610,6 +612,7 @@ pub fn fairness(bp: &Blueprint, pool: &[PoolItem], forms: &[Form]) -> FairnessRe
         every_form_matches_blueprint: forms_with_problems == 0,
         forms_with_problems,
         problems,
+        exempt_forms: 0,
     }
 }
 

@@ -607,15 +607,33 @@ pub async fn fairness(
 ) -> Result<(paper::Model, form::FairnessReport), AppError> {
     let (p, _) = paper_for(state, user, id).await?;
     let (s, pool, _) = pool_of(state, &p).await?;
-    let forms: Vec<Form> = store::forms_of_paper(&state.db, p.id)
+    // An exempt candidate's form lacks the exempt sections by design: it is
+    // counted apart, not reported as a form that misses its blueprint.
+    let rules = campaigns::store::find_campaign(&state.db, p.campaign_id)
         .await?
-        .iter()
-        .map(|f| {
+        .ok_or(AppError::NotFound)
+        .and_then(|c| campaigns::rules::of(&c))?;
+    let mut exempt = std::collections::HashSet::new();
+    for a in campaigns::store::applications_of_campaign(&state.db, p.campaign_id).await? {
+        if !exempt_in_paper(&rules, &p, &s, &a)?.is_empty() {
+            exempt.insert(a.id);
+        }
+    }
+    let mut exempt_forms = 0;
+    let mut forms = Vec::new();
+    for f in store::forms_of_paper(&state.db, p.id).await? {
+        if f.application_id.is_some_and(|a| exempt.contains(&a)) {
+            exempt_forms += 1;
+            continue;
+        }
+        forms.push(
             Form::decode(&f.data)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("form {}: {e}", f.id)))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok((p, form::fairness(&s.blueprint, &pool, &forms)))
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("form {}: {e}", f.id)))?,
+        );
+    }
+    let mut report = form::fairness(&s.blueprint, &pool, &forms);
+    report.exempt_forms = exempt_forms;
+    Ok((p, report))
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

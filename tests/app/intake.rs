@@ -452,7 +452,7 @@ async fn a_decree_170_intake_ranks_as_a_person_would_by_hand() {
 async fn an_exempt_section_is_neither_drawn_nor_scored() {
     let app = TestApp::new().await;
     let k = intake(&app, 1).await;
-    let (_, an) = k.applicant("tv.an", exempt_claim()).await;
+    let (an_name, an) = k.applicant("tv.an", exempt_claim()).await;
     let (other_name, other) = k.applicant("tv.binh", json!({})).await;
     let t1 = app.state.now_ms() + HOUR;
     let round_1 = k.paper(1, "Kiến thức chung", t1).await;
@@ -462,6 +462,13 @@ async fn an_exempt_section_is_neither_drawn_nor_scored() {
     assert_eq!(form(other).await.unwrap().unwrap().item_count, ITEMS as i32);
     k.advance_to(t1 + 60_000);
     sit(&app, other_name, round_1, 6).await;
+    let an_api = k.candidate(an_name).await;
+    let exams = an_api.get("/api/exams").await.json();
+    assert_eq!(exams[0]["state"], "exempt", "nothing to sit: {exams}");
+    let r = an_api
+        .post(&format!("/api/papers/{round_1}/attempt"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     k.advance_to(t1 + 3 * HOUR);
     k.grade(round_1).await;
     let results = k.results().await;

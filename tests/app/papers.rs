@@ -353,7 +353,7 @@ async fn a_rejected_candidate_gets_no_form() {
         .post(&format!("/api/papers/{}/forms", next["id"]), json!({}))
         .await
         .json();
-    assert_eq!(issued["issued"], 10, "11 applicants, one rejected");
+    assert_eq!(issued["issued"], 11, "12 applicants, one rejected");
     let forms =
         merit::exams::store::forms_of_paper(&app.state.db, next["id"].as_i64().unwrap() as i32)
             .await
