@@ -13,6 +13,7 @@ mod m0007_grading;
 mod m0008_marking;
 mod m0009_staff_links;
 mod m0010_claims_and_rounds;
+mod m0011_sign_in_throttle;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_marking::Migration),
             Box::new(m0009_staff_links::Migration),
             Box::new(m0010_claims_and_rounds::Migration),
+            Box::new(m0011_sign_in_throttle::Migration),
         ]
     }
 }

@@ -48,6 +48,7 @@ pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     running: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
+    verified: Arc<AtomicUsize>,
 }
 
 impl PasswordHasher {
@@ -56,6 +57,7 @@ impl PasswordHasher {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             running: Arc::new(AtomicUsize::new(0)),
             peak: Arc::new(AtomicUsize::new(0)),
+            verified: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -71,6 +73,7 @@ impl PasswordHasher {
             Some(s) => (s.to_owned(), true),
             None => (DECOY.clone(), false),
         };
+        self.verified.fetch_add(1, Ordering::SeqCst);
         let ok = self.bounded(move || verify_now(&password, &stored)).await?;
         Ok(ok && real)
     }
@@ -78,6 +81,12 @@ impl PasswordHasher {
     /// The most hashes that ever ran at once (for tests and the load report).
     pub fn peak_concurrency(&self) -> usize {
         self.peak.load(Ordering::SeqCst)
+    }
+
+    /// How many passwords were checked so far (for tests: how many guesses
+    /// were evaluated).
+    pub fn verifications(&self) -> usize {
+        self.verified.load(Ordering::SeqCst)
     }
 
     async fn bounded<T: Send + 'static>(
