@@ -68,14 +68,17 @@ impl PasswordHasher {
 
     /// Checks a password; `None` as the stored hash still spends the time.
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> anyhow::Result<bool> {
-        let password = password.to_owned();
-        let (stored, real) = match stored {
-            Some(s) => (s.to_owned(), true),
-            None => (DECOY.clone(), false),
-        };
-        self.verified.fetch_add(1, Ordering::SeqCst);
-        let ok = self.bounded(move || verify_now(&password, &stored)).await?;
-        Ok(ok && real)
+        self.turn().await?.verify(password, stored).await
+    }
+
+    /// Waits for a place among the hashes running at once, to do something
+    /// just before the hash (sign-in reserves its attempt then, so that
+    /// attempts waiting here do not count against an address yet).
+    pub async fn turn(&self) -> anyhow::Result<Turn<'_>> {
+        Ok(Turn {
+            _permit: self.permits.acquire().await?,
+            hasher: self,
+        })
     }
 
     /// The most hashes that ever ran at once (for tests and the load report).
@@ -94,6 +97,14 @@ impl PasswordHasher {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> anyhow::Result<T> {
         let _permit = self.permits.acquire().await?;
+        self.run(work).await
+    }
+
+    /// Runs `work` on the blocking pool; the caller holds a permit.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
         let running = self.running.clone();
         let peak = self.peak.clone();
         let result = tokio::task::spawn_blocking(move || {
@@ -105,6 +116,29 @@ impl PasswordHasher {
         })
         .await?;
         Ok(result)
+    }
+}
+
+/// A place among the hashes running at once, held until the hash is done.
+pub struct Turn<'a> {
+    _permit: tokio::sync::SemaphorePermit<'a>,
+    hasher: &'a PasswordHasher,
+}
+
+impl Turn<'_> {
+    /// Checks a password; `None` as the stored hash still spends the time.
+    pub async fn verify(self, password: &str, stored: Option<&str>) -> anyhow::Result<bool> {
+        let password = password.to_owned();
+        let (stored, real) = match stored {
+            Some(s) => (s.to_owned(), true),
+            None => (DECOY.clone(), false),
+        };
+        self.hasher.verified.fetch_add(1, Ordering::SeqCst);
+        let ok = self
+            .hasher
+            .run(move || verify_now(&password, &stored))
+            .await?;
+        Ok(ok && real)
     }
 }
 

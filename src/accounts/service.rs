@@ -38,9 +38,11 @@ async fn start_session(
 }
 
 /// Signs in with a username or email. The attempt is reserved in the database
-/// before the password is checked — the count and the reservation in one
-/// transaction, under the locks of the account and the address — so guesses
-/// sent at once, to any process, get no more evaluated than the limit.
+/// before the password is checked — counted and reserved in one transaction,
+/// under the locks of the account and the address — so guesses sent at once,
+/// to any process, get no more evaluated than the limit. It is reserved only
+/// once its turn to be hashed has come, so sign-ins queueing at a busy moment
+/// do not count against their address while they wait.
 /// `device` is the browser's device cookie, if it sent a valid one.
 pub async fn sign_in(
     state: &AppState,
@@ -63,37 +65,42 @@ pub async fn sign_in(
         .filter(|d| account.as_ref().is_some_and(|u| u.id == d.user_id))
         .map(|d| d.device_id.as_str());
     let policy = ThrottlePolicy::default();
+    let since = now - policy.window_ms;
     let actor = Actor {
         id: None,
         name: key.clone(),
         client_addr: client_addr.to_owned(),
     };
-    let txn = db.begin_write().await?;
-    store::lock_sign_in_keys(
-        &txn,
-        &[&format!("account:{key}"), &format!("address:{client_addr}")],
-        now,
-    )
-    .await?;
-    let counts =
-        store::count_attempts(&txn, &key, client_addr, device, now - policy.window_ms).await?;
+    let refuse = |limit: domain::Limit| {
+        let (actor, key) = (actor.clone(), key.clone());
+        async move {
+            let entry =
+                Entry::new("sign_in_throttled", &key).detail(format!("limit: {}", limit.as_str()));
+            audit::record(db, now, &actor, entry).await?;
+            Err::<SignedIn, _>(AppError::TooManyRequests(
+                Text::key("accounts.throttled").with("minutes", policy.window_minutes()),
+            ))
+        }
+    };
+    // Refusing an attempt already over the limit needs no place in the
+    // hashing queue; this read decides nothing else.
+    let counts = store::count_attempts(db, &key, client_addr, device, since).await?;
     if let Err(limit) = policy.judge(&counts) {
-        audit::record(
-            &txn,
-            now,
-            &actor,
-            Entry::new("sign_in_throttled", &key).detail(format!("limit: {}", limit.as_str())),
-        )
-        .await?;
-        txn.commit().await?;
-        return Err(AppError::TooManyRequests(
-            Text::key("accounts.throttled").with("minutes", policy.window_minutes()),
-        ));
+        return refuse(limit).await;
+    }
+    let turn = state.hasher.turn().await?;
+    let txn = db.begin_write().await?;
+    let locks = [format!("account:{key}"), format!("address:{client_addr}")];
+    store::lock_sign_in_keys(&txn, &[&locks[0], &locks[1]], now).await?;
+    let counts = store::count_attempts(&txn, &key, client_addr, device, since).await?;
+    if let Err(limit) = policy.judge(&counts) {
+        txn.rollback().await?;
+        drop(turn);
+        return refuse(limit).await;
     }
     let attempt = store::reserve_attempt(&txn, &key, client_addr, device, now).await?;
     txn.commit().await?;
-    let verified = state
-        .hasher
+    let verified = turn
         .verify(password, account.as_ref().map(|u| u.password_hash.as_str()))
         .await?;
     match account {

@@ -170,7 +170,9 @@ pub fn same_site_path(raw: &str) -> Option<&str> {
     let path = raw.split(['?', '#']).next().unwrap_or_default();
     if raw.len() > 2048
         || !raw.starts_with('/')
-        || raw.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+        || raw
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
         || !plain_path(path)
         || !plain_path(&percent_decoded(path)?)
     {
