@@ -55,11 +55,17 @@ pub async fn sign_in(
     let now = state.now_ms();
     let db = &state.db;
     let account = store::find_by_login(db, &login).await?;
-    // Throttle on the account's username however it was typed (name or email).
-    let key = account
+    // Throttle on the account's username however it was typed (name or
+    // email), cut as it is stored so a long one is counted like any other.
+    let key: String = account
         .as_ref()
         .map(|u| u.username.clone())
-        .unwrap_or_else(|| login.clone());
+        .unwrap_or_else(|| login.clone())
+        .chars()
+        .take(254)
+        .collect();
+    let client_addr: String = client_addr.chars().take(64).collect();
+    let client_addr = client_addr.as_str();
     // A device cookie counts only for the account it names.
     let device = device
         .filter(|d| account.as_ref().is_some_and(|u| u.id == d.user_id))

@@ -546,6 +546,22 @@ async fn five_failures_from_one_address_lock_that_address_out_across_processes()
     );
 }
 
+#[tokio::test]
+async fn a_very_long_login_is_counted_like_any_other() {
+    let app = TestApp::new().await;
+    let login = "x".repeat(300);
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in_from(&app, &login, "a-wrong-guess", [198, 51, 100, 6]).await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    assert_eq!(
+        sign_in_from(&app, &login, "a-wrong-guess", [198, 51, 100, 6]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
 /// A browser that signed in to `login` once and signed out: it holds that
 /// account's device cookie.
 async fn known_browser<'a>(app: &'a TestApp, login: &str) -> crate::harness::Browser<'a> {
