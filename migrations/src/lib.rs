@@ -14,6 +14,7 @@ mod m0008_marking;
 mod m0009_staff_links;
 mod m0010_claims_and_rounds;
 mod m0011_law_in_force;
+mod m0012_sign_in_throttle;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_staff_links::Migration),
             Box::new(m0010_claims_and_rounds::Migration),
             Box::new(m0011_law_in_force::Migration),
+            Box::new(m0012_sign_in_throttle::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ use axum::routing::{get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::device::KnownDevice;
 use super::domain::Role;
 use super::entity::user;
 use super::service::{self, AccessChange, NewAccount, Registration, SignedIn};
@@ -84,10 +85,11 @@ pub struct Credentials {
 pub async fn create_session(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    KnownDevice(device): KnownDevice,
     Json(c): Json<Credentials>,
 ) -> Result<axum::Json<SessionView>, AppError> {
     Ok(axum::Json(
-        service::sign_in(&state, &c.login, &c.password, &addr)
+        service::sign_in(&state, &c.login, &c.password, &addr, device.as_ref())
             .await?
             .into(),
     ))

@@ -144,28 +144,91 @@ pub fn check_full_name(raw: &str) -> Result<String, Text> {
 }
 
 /// How many failed sign-ins are tolerated inside the window before further
-/// attempts are refused: per account (guessing one password) and per client
-/// address (trying many accounts).
+/// attempts are refused. An attempt in flight counts as a failure until its
+/// password is found right, so a burst cannot get more guesses evaluated than
+/// the limit.
+///
+/// Attempts without a device cookie valid for the account are counted per
+/// (account, address) — strict: guessing one password from one place — per
+/// address — trying many accounts from one place — and per account across
+/// every address, a looser limit that slows an attack spread over many
+/// addresses. Attempts carrying a valid device cookie (the browser signed in
+/// to this account before) are counted only per cookie: an attacker without
+/// the cookie cannot lock the owner out of their own device.
 #[derive(Debug, Clone, Copy)]
 pub struct ThrottlePolicy {
     pub window_ms: i64,
-    pub per_account: u64,
+    pub per_account_and_address: u64,
     pub per_address: u64,
+    pub per_account: u64,
+    pub per_device: u64,
 }
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
         ThrottlePolicy {
             window_ms: 15 * 60_000,
-            per_account: 5,
+            per_account_and_address: 5,
             per_address: 30,
+            per_account: 20,
+            per_device: 5,
+        }
+    }
+}
+
+/// Failures (and attempts still in flight) inside the window that an attempt
+/// is judged by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AttemptCounts {
+    /// This account from this address, since the last success there.
+    pub account_and_address: u64,
+    /// Any account from this address.
+    pub address: u64,
+    /// This account from any address.
+    pub account: u64,
+    /// With this device cookie, since its last success; `None` without one.
+    pub device: Option<u64>,
+}
+
+/// Which limit refused an attempt (for the audit log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    AccountAndAddress,
+    Address,
+    Account,
+    Device,
+}
+
+impl Limit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Limit::AccountAndAddress => "account and address",
+            Limit::Address => "address",
+            Limit::Account => "account, all addresses",
+            Limit::Device => "device",
         }
     }
 }
 
 impl ThrottlePolicy {
-    pub fn allows(&self, account_failures: u64, address_failures: u64) -> bool {
-        account_failures < self.per_account && address_failures < self.per_address
+    /// Whether one more attempt may be evaluated, given those already made.
+    pub fn judge(&self, counts: &AttemptCounts) -> Result<(), Limit> {
+        if let Some(device) = counts.device {
+            return if device < self.per_device {
+                Ok(())
+            } else {
+                Err(Limit::Device)
+            };
+        }
+        if counts.account_and_address >= self.per_account_and_address {
+            Err(Limit::AccountAndAddress)
+        } else if counts.address >= self.per_address {
+            Err(Limit::Address)
+        } else if counts.account >= self.per_account {
+            Err(Limit::Account)
+        } else {
+            Ok(())
+        }
     }
 
     pub fn window_minutes(&self) -> i64 {
@@ -253,11 +316,34 @@ mod tests {
     }
 
     #[test]
-    fn throttle_blocks_at_the_limit_not_before() {
+    fn throttle_blocks_at_each_limit_not_before() {
         let p = ThrottlePolicy::default();
-        assert!(p.allows(4, 0));
-        assert!(!p.allows(5, 0));
-        assert!(p.allows(0, 29));
-        assert!(!p.allows(0, 30));
+        let c = |pair, address, account| AttemptCounts {
+            account_and_address: pair,
+            address,
+            account,
+            device: None,
+        };
+        assert_eq!(p.judge(&c(4, 29, 19)), Ok(()));
+        assert_eq!(p.judge(&c(5, 5, 5)), Err(Limit::AccountAndAddress));
+        assert_eq!(p.judge(&c(0, 30, 0)), Err(Limit::Address));
+        assert_eq!(p.judge(&c(0, 0, 20)), Err(Limit::Account));
+    }
+
+    #[test]
+    fn a_known_device_is_judged_by_its_own_count_alone() {
+        let p = ThrottlePolicy::default();
+        let locked_out = AttemptCounts {
+            account_and_address: 50,
+            address: 500,
+            account: 500,
+            device: Some(0),
+        };
+        assert_eq!(p.judge(&locked_out), Ok(()));
+        let guessing = AttemptCounts {
+            device: Some(5),
+            ..AttemptCounts::default()
+        };
+        assert_eq!(p.judge(&guessing), Err(Limit::Device));
     }
 }

@@ -74,7 +74,29 @@ pub mod login_attempt {
         pub username: String,
         pub client_addr: String,
         pub at_ms: i64,
+        /// Starts false: a reserved attempt counts as a failure until its
+        /// password is found right.
         pub succeeded: bool,
+        /// The device cookie the attempt carried, when valid for the account.
+        pub device: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod sign_in_lock {
+    use sea_orm::entity::prelude::*;
+
+    /// One row per lock stripe; see `store::lock_sign_in_keys`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sign_in_locks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub stripe: i32,
+        pub touched_ms: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 //! administrator, sessions live in the database.
 
 pub mod api;
+pub mod device;
 pub mod domain;
 pub mod entity;
 pub mod password;

@@ -48,6 +48,7 @@ pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     running: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
+    verified: Arc<AtomicUsize>,
 }
 
 impl PasswordHasher {
@@ -56,6 +57,7 @@ impl PasswordHasher {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             running: Arc::new(AtomicUsize::new(0)),
             peak: Arc::new(AtomicUsize::new(0)),
+            verified: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -66,13 +68,17 @@ impl PasswordHasher {
 
     /// Checks a password; `None` as the stored hash still spends the time.
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> anyhow::Result<bool> {
-        let password = password.to_owned();
-        let (stored, real) = match stored {
-            Some(s) => (s.to_owned(), true),
-            None => (DECOY.clone(), false),
-        };
-        let ok = self.bounded(move || verify_now(&password, &stored)).await?;
-        Ok(ok && real)
+        self.turn().await?.verify(password, stored).await
+    }
+
+    /// Waits for a place among the hashes running at once, to do something
+    /// just before the hash (sign-in reserves its attempt then, so that
+    /// attempts waiting here do not count against an address yet).
+    pub async fn turn(&self) -> anyhow::Result<Turn<'_>> {
+        Ok(Turn {
+            _permit: self.permits.acquire().await?,
+            hasher: self,
+        })
     }
 
     /// The most hashes that ever ran at once (for tests and the load report).
@@ -80,11 +86,25 @@ impl PasswordHasher {
         self.peak.load(Ordering::SeqCst)
     }
 
+    /// How many passwords were checked so far (for tests: how many guesses
+    /// were evaluated).
+    pub fn verifications(&self) -> usize {
+        self.verified.load(Ordering::SeqCst)
+    }
+
     async fn bounded<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> anyhow::Result<T> {
         let _permit = self.permits.acquire().await?;
+        self.run(work).await
+    }
+
+    /// Runs `work` on the blocking pool; the caller holds a permit.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
         let running = self.running.clone();
         let peak = self.peak.clone();
         let result = tokio::task::spawn_blocking(move || {
@@ -96,6 +116,29 @@ impl PasswordHasher {
         })
         .await?;
         Ok(result)
+    }
+}
+
+/// A place among the hashes running at once, held until the hash is done.
+pub struct Turn<'a> {
+    _permit: tokio::sync::SemaphorePermit<'a>,
+    hasher: &'a PasswordHasher,
+}
+
+impl Turn<'_> {
+    /// Checks a password; `None` as the stored hash still spends the time.
+    pub async fn verify(self, password: &str, stored: Option<&str>) -> anyhow::Result<bool> {
+        let password = password.to_owned();
+        let (stored, real) = match stored {
+            Some(s) => (s.to_owned(), true),
+            None => (DECOY.clone(), false),
+        };
+        self.hasher.verified.fetch_add(1, Ordering::SeqCst);
+        let ok = self
+            .hasher
+            .run(move || verify_now(&password, &stored))
+            .await?;
+        Ok(ok && real)
     }
 }
 

@@ -9,16 +9,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::device::{DeviceCookie, KnownDevice};
 use super::domain::Role;
 use super::entity::user;
 use super::service::{self, AccessChange, NewAccount, Registration, SignedIn};
 use super::store::{self, UserFilter};
 use crate::org_units;
 use crate::state::AppState;
-use crate::web::cookies;
 use crate::web::i18n::Locale;
 use crate::web::page::safe_next;
 use crate::web::{AppError, AuthUser, ClientAddr, Form, MaybeUser, Page, Shell, render};
+use crate::web::{cookies, csrf};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -103,14 +104,24 @@ async fn sign_in(
     State(state): State<AppState>,
     Page(s): Page,
     ClientAddr(addr): ClientAddr,
+    KnownDevice(device): KnownDevice,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(form.next.as_deref());
-    match service::sign_in(&state, &form.login, &form.password, &addr).await {
+    match service::sign_in(&state, &form.login, &form.password, &addr, device.as_ref()).await {
         Ok(signed) => {
             let mut r = Redirect::to(&next).into_response();
             r.headers_mut()
                 .append(header::SET_COOKIE, session_cookie(&state, &signed));
+            r.headers_mut()
+                .append(header::SET_COOKIE, csrf::renew_nonce(&state));
+            // This browser is now known for this account; one it already
+            // knew keeps its id (and its count of failures).
+            let device = device
+                .filter(|d| d.user_id == signed.user.id)
+                .unwrap_or_else(|| DeviceCookie::new(signed.user.id, crate::random_bytes()));
+            r.headers_mut()
+                .append(header::SET_COOKIE, device.set_cookie(&state));
             r.headers_mut().append(
                 header::SET_COOKIE,
                 cookies::set(
@@ -150,6 +161,8 @@ async fn sign_out(
         header::SET_COOKIE,
         cookies::set(cookies::SESSION, "", Some(0), state.config.cookie_secure),
     );
+    r.headers_mut()
+        .append(header::SET_COOKIE, csrf::renew_nonce(&state));
     Ok(r)
 }
 
@@ -181,6 +194,8 @@ async fn register(
             let mut r = Redirect::to("/").into_response();
             r.headers_mut()
                 .append(header::SET_COOKIE, session_cookie(&state, &signed));
+            r.headers_mut()
+                .append(header::SET_COOKIE, csrf::renew_nonce(&state));
             Ok(r)
         }
         Err(e) => {

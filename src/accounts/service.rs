@@ -4,6 +4,7 @@
 use crate::db::BeginWrite;
 use serde::Deserialize;
 
+use super::device::DeviceCookie;
 use super::domain::{self, Role, ThrottlePolicy};
 use super::entity::user;
 use super::store::{self, NewUser};
@@ -36,52 +37,91 @@ async fn start_session(
     })
 }
 
+/// Signs in with a username or email. The attempt is reserved in the database
+/// before the password is checked — counted and reserved in one transaction,
+/// under the locks of the account and the address — so guesses sent at once,
+/// to any process, get no more evaluated than the limit. It is reserved only
+/// once its turn to be hashed has come, so sign-ins queueing at a busy moment
+/// do not count against their address while they wait.
+/// `device` is the browser's device cookie, if it sent a valid one.
 pub async fn sign_in(
     state: &AppState,
     login: &str,
     password: &str,
     client_addr: &str,
+    device: Option<&DeviceCookie>,
 ) -> Result<SignedIn, AppError> {
     let login = login.trim().to_lowercase();
     let now = state.now_ms();
     let db = &state.db;
     let account = store::find_by_login(db, &login).await?;
-    // Throttle on the account's username however it was typed (name or email).
-    let key = account
+    // Throttle on the account's username however it was typed (name or
+    // email), cut as it is stored so a long one is counted like any other.
+    let key: String = account
         .as_ref()
         .map(|u| u.username.clone())
-        .unwrap_or_else(|| login.clone());
+        .unwrap_or_else(|| login.clone())
+        .chars()
+        .take(254)
+        .collect();
+    let client_addr: String = client_addr.chars().take(64).collect();
+    let client_addr = client_addr.as_str();
+    // A device cookie counts only for the account it names.
+    let device = device
+        .filter(|d| account.as_ref().is_some_and(|u| u.id == d.user_id))
+        .map(|d| d.device_id.as_str());
     let policy = ThrottlePolicy::default();
     let since = now - policy.window_ms;
-    let account_failures = store::recent_account_failures(db, &key, since).await?;
-    let address_failures = store::recent_address_failures(db, client_addr, since).await?;
     let actor = Actor {
         id: None,
         name: key.clone(),
         client_addr: client_addr.to_owned(),
     };
-    if !policy.allows(account_failures, address_failures) {
-        audit::record(db, now, &actor, Entry::new("sign_in_throttled", &key)).await?;
-        return Err(AppError::TooManyRequests(
-            Text::key("accounts.throttled").with("minutes", policy.window_minutes()),
-        ));
+    let refuse = |limit: domain::Limit| {
+        let (actor, key) = (actor.clone(), key.clone());
+        async move {
+            let entry =
+                Entry::new("sign_in_throttled", &key).detail(format!("limit: {}", limit.as_str()));
+            audit::record(db, now, &actor, entry).await?;
+            Err::<SignedIn, _>(AppError::TooManyRequests(
+                Text::key("accounts.throttled").with("minutes", policy.window_minutes()),
+            ))
+        }
+    };
+    // Refusing an attempt already over the limit needs no place in the
+    // hashing queue; this read decides nothing else.
+    let counts = store::count_attempts(db, &key, client_addr, device, since).await?;
+    if let Err(limit) = policy.judge(&counts) {
+        return refuse(limit).await;
     }
-    let verified = state
-        .hasher
+    let turn = state.hasher.turn().await?;
+    let txn = db.begin_write().await?;
+    let locks = [format!("account:{key}"), format!("address:{client_addr}")];
+    store::lock_sign_in_keys(&txn, &[&locks[0], &locks[1]], now).await?;
+    let counts = store::count_attempts(&txn, &key, client_addr, device, since).await?;
+    if let Err(limit) = policy.judge(&counts) {
+        txn.rollback().await?;
+        drop(turn);
+        return refuse(limit).await;
+    }
+    let attempt = store::reserve_attempt(&txn, &key, client_addr, device, now).await?;
+    txn.commit().await?;
+    let verified = turn
         .verify(password, account.as_ref().map(|u| u.password_hash.as_str()))
         .await?;
     match account {
         Some(user) if verified && !user.disabled => {
-            store::record_attempt(db, &key, client_addr, now, true).await?;
             let actor = Actor {
                 id: Some(user.id),
                 ..actor
             };
-            audit::record(db, now, &actor, Entry::new("sign_in", &key)).await?;
+            let txn = db.begin_write().await?;
+            store::attempt_succeeded(&txn, attempt).await?;
+            audit::record(&txn, now, &actor, Entry::new("sign_in", &key)).await?;
+            txn.commit().await?;
             start_session(state, user, client_addr).await
         }
         other => {
-            store::record_attempt(db, &key, client_addr, now, false).await?;
             let why = match other {
                 None => "unknown account",
                 Some(u) if u.disabled => "account disabled",

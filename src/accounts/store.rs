@@ -2,14 +2,14 @@
 //! so a caller can run several inside one transaction.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, SelectStatement};
+use sea_orm::sea_query::{Expr, OnConflict, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
-use super::domain::Role;
-use super::entity::{login_attempt, session, user};
+use super::domain::{AttemptCounts, Role};
+use super::entity::{login_attempt, session, sign_in_lock, user};
 use crate::web::AppError;
 use crate::web::error::FieldError;
 use crate::web::i18n::Text;
@@ -313,58 +313,154 @@ pub async fn revoke_user_sessions(
     Ok(q.exec(db).await?.rows_affected)
 }
 
-pub async fn record_attempt(
+/// The lock stripe of a throttling key. Keys share a stripe now and then,
+/// which only makes their sign-ins wait for each other.
+fn stripe(key: &str) -> i32 {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(key.as_bytes());
+    i32::from(u16::from_be_bytes([hash[0], hash[1]]) % 4096)
+}
+
+/// Takes the locks of these keys (an account, an address) until the end of
+/// the transaction, always in the same order so two sign-ins cannot wait for
+/// each other. An upsert locks the row on PostgreSQL; on SQLite the write
+/// transaction already holds the whole database.
+pub async fn lock_sign_in_keys(
+    db: &impl ConnectionTrait,
+    keys: &[&str],
+    now_ms: i64,
+) -> Result<(), DbErr> {
+    let mut stripes: Vec<i32> = keys.iter().map(|k| stripe(k)).collect();
+    stripes.sort_unstable();
+    stripes.dedup();
+    for s in stripes {
+        sign_in_lock::Entity::insert(sign_in_lock::ActiveModel {
+            stripe: Set(s),
+            touched_ms: Set(now_ms),
+        })
+        .on_conflict(
+            OnConflict::column(sign_in_lock::Column::Stripe)
+                .update_column(sign_in_lock::Column::TouchedMs)
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The id of the latest success matching `scope` inside the window, or 0.
+async fn last_success(
+    db: &impl ConnectionTrait,
+    scope: Condition,
+    since_ms: i64,
+) -> Result<i64, DbErr> {
+    let id: Option<i64> = login_attempt::Entity::find()
+        .select_only()
+        .column(login_attempt::Column::Id)
+        .filter(scope)
+        .filter(login_attempt::Column::Succeeded.eq(true))
+        .filter(login_attempt::Column::AtMs.gte(since_ms))
+        .order_by_desc(login_attempt::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(id.unwrap_or(0))
+}
+
+/// Attempts matching `scope` inside the window that are not known to have
+/// succeeded (failures, and attempts whose password is being checked), made
+/// after the attempt `after`.
+async fn unsettled(
+    db: &impl ConnectionTrait,
+    scope: Condition,
+    since_ms: i64,
+    after: i64,
+) -> Result<u64, DbErr> {
+    login_attempt::Entity::find()
+        .filter(scope)
+        .filter(login_attempt::Column::Succeeded.eq(false))
+        .filter(login_attempt::Column::AtMs.gte(since_ms))
+        .filter(login_attempt::Column::Id.gt(after))
+        .count(db)
+        .await
+}
+
+/// What a sign-in as `username` from `client_addr` (with this device cookie id)
+/// is judged by. Run it holding [`lock_sign_in_keys`] for both.
+pub async fn count_attempts(
     db: &impl ConnectionTrait,
     username: &str,
     client_addr: &str,
+    device: Option<&str>,
+    since_ms: i64,
+) -> Result<AttemptCounts, DbErr> {
+    use login_attempt::Column as A;
+    if let Some(device) = device {
+        let scope = || {
+            Condition::all()
+                .add(A::Username.eq(username))
+                .add(A::Device.eq(device))
+        };
+        let after = last_success(db, scope(), since_ms).await?;
+        return Ok(AttemptCounts {
+            device: Some(unsettled(db, scope(), since_ms, after).await?),
+            ..AttemptCounts::default()
+        });
+    }
+    let pair = || {
+        Condition::all()
+            .add(A::Username.eq(username))
+            .add(A::ClientAddr.eq(client_addr))
+    };
+    let after = last_success(db, pair(), since_ms).await?;
+    let untrusted = |c: Condition| c.add(A::Device.is_null());
+    Ok(AttemptCounts {
+        account_and_address: unsettled(db, untrusted(pair()), since_ms, after).await?,
+        address: unsettled(
+            db,
+            untrusted(Condition::all().add(A::ClientAddr.eq(client_addr))),
+            since_ms,
+            0,
+        )
+        .await?,
+        account: unsettled(
+            db,
+            untrusted(Condition::all().add(A::Username.eq(username))),
+            since_ms,
+            0,
+        )
+        .await?,
+        device: None,
+    })
+}
+
+/// Reserves an attempt: it counts as a failure until [`attempt_succeeded`].
+pub async fn reserve_attempt(
+    db: &impl ConnectionTrait,
+    username: &str,
+    client_addr: &str,
+    device: Option<&str>,
     now_ms: i64,
-    succeeded: bool,
-) -> Result<(), DbErr> {
-    login_attempt::ActiveModel {
+) -> Result<i64, DbErr> {
+    let row = login_attempt::ActiveModel {
         username: Set(username.chars().take(254).collect()),
         client_addr: Set(client_addr.chars().take(64).collect()),
         at_ms: Set(now_ms),
-        succeeded: Set(succeeded),
+        succeeded: Set(false),
+        device: Set(device.map(str::to_owned)),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    Ok(())
+    Ok(row.id)
 }
 
-/// Failures for this account since the window opened or its last success.
-pub async fn recent_account_failures(
-    db: &impl ConnectionTrait,
-    username: &str,
-    since_ms: i64,
-) -> Result<u64, DbErr> {
-    let last_success: Option<i64> = login_attempt::Entity::find()
-        .select_only()
-        .column(login_attempt::Column::AtMs)
-        .filter(login_attempt::Column::Username.eq(username))
-        .filter(login_attempt::Column::Succeeded.eq(true))
-        .filter(login_attempt::Column::AtMs.gte(since_ms))
-        .order_by_desc(login_attempt::Column::AtMs)
-        .into_tuple()
-        .one(db)
+pub async fn attempt_succeeded(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    login_attempt::Entity::update_many()
+        .col_expr(login_attempt::Column::Succeeded, Expr::value(true))
+        .filter(login_attempt::Column::Id.eq(id))
+        .exec(db)
         .await?;
-    login_attempt::Entity::find()
-        .filter(login_attempt::Column::Username.eq(username))
-        .filter(login_attempt::Column::Succeeded.eq(false))
-        .filter(login_attempt::Column::AtMs.gt(last_success.unwrap_or(since_ms - 1)))
-        .count(db)
-        .await
-}
-
-pub async fn recent_address_failures(
-    db: &impl ConnectionTrait,
-    client_addr: &str,
-    since_ms: i64,
-) -> Result<u64, DbErr> {
-    login_attempt::Entity::find()
-        .filter(login_attempt::Column::ClientAddr.eq(client_addr))
-        .filter(login_attempt::Column::Succeeded.eq(false))
-        .filter(login_attempt::Column::AtMs.gte(since_ms))
-        .count(db)
-        .await
+    Ok(())
 }

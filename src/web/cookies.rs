@@ -5,6 +5,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 pub const SESSION: &str = "merit_session";
 pub const CSRF: &str = "merit_csrf";
 pub const LANG: &str = "merit_lang";
+/// Signed proof that this browser signed in to an account before.
+pub const DEVICE: &str = "merit_device";
 
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -2,15 +2,18 @@
 //! no handler can forget it.
 //!
 //! Each browser gets a random nonce in an HttpOnly cookie; forms carry
-//! `HMAC(key, nonce)` in a hidden `csrf` field (or the `X-CSRF-Token` header,
-//! or a `csrf` query parameter for multipart uploads). Another site can neither
-//! read the cookie nor compute the MAC. `/api` requests are exempt here: a
+//! `HMAC(key, nonce, session)` in a hidden `csrf` field (or the `X-CSRF-Token`
+//! header, or a `csrf` query parameter for multipart uploads), where `session`
+//! is the id of the session the browser's cookie names (empty when signed out).
+//! Another site can neither read the cookie nor compute the MAC. The nonce is
+//! renewed at sign-in and sign-out, and the token names the session, so a
+//! token learnt before someone signs in is worthless after. `/api` requests are exempt here: a
 //! Bearer token is not sent by browsers on their own, and cookie-authenticated
 //! API calls are checked by the auth extractor.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{Method, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
@@ -24,14 +27,28 @@ use crate::state::AppState;
 #[derive(Clone, Debug)]
 pub struct CsrfToken(pub String);
 
-pub fn token_for(key: &[u8], nonce: &str) -> String {
+pub fn token_for(key: &[u8], nonce: &str, session_id: &str) -> String {
     let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
         Ok(m) => m,
         Err(_) => return String::new(),
     };
     mac.update(b"merit-csrf:");
     mac.update(nonce.as_bytes());
+    // The nonce is 32 hex digits, so the two parts cannot run into each other.
+    mac.update(b":");
+    mac.update(session_id.as_bytes());
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// A `Set-Cookie` with a new nonce, for the responses that start or end a
+/// session: the tokens of the pages seen before stop working.
+pub fn renew_nonce(state: &AppState) -> HeaderValue {
+    cookies::set(
+        cookies::CSRF,
+        &hex::encode(crate::random_bytes::<16>()),
+        None,
+        state.config.cookie_secure,
+    )
 }
 
 /// Constant-time comparison, so the token cannot be guessed byte by byte.
@@ -72,7 +89,13 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     let existing = cookies::get(req.headers(), cookies::CSRF).filter(|n| valid_nonce(n));
     let fresh = existing.is_none();
     let nonce = existing.unwrap_or_else(|| hex::encode(crate::random_bytes::<16>()));
-    let expected = token_for(&state.config.secret_key, &nonce);
+    // The session the browser's cookie names, if its signature holds; whether
+    // the session is still alive is the auth extractor's business.
+    let session_id = cookies::get(req.headers(), cookies::SESSION)
+        .and_then(|t| state.tokens.verify(&t, state.now_ms()))
+        .map(|claims| claims.sid)
+        .unwrap_or_default();
+    let expected = token_for(&state.config.secret_key, &nonce, &session_id);
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut req = req;
@@ -131,21 +154,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn token_depends_on_key_and_nonce() {
-        let a = token_for(
-            b"key-one-key-one-key-one-key-one!",
-            "00112233445566778899aabbccddeeff",
-        );
-        let b = token_for(
-            b"key-two-key-two-key-two-key-two!",
-            "00112233445566778899aabbccddeeff",
-        );
-        let c = token_for(
-            b"key-one-key-one-key-one-key-one!",
-            "ffeeddccbbaa99887766554433221100",
-        );
+    fn token_depends_on_key_nonce_and_session() {
+        let key = b"key-one-key-one-key-one-key-one!";
+        let nonce = "00112233445566778899aabbccddeeff";
+        let a = token_for(key, nonce, "");
+        let b = token_for(b"key-two-key-two-key-two-key-two!", nonce, "");
+        let c = token_for(key, "ffeeddccbbaa99887766554433221100", "");
+        let d = token_for(key, nonce, "5e55105");
         assert_ne!(a, b);
         assert_ne!(a, c);
+        assert_ne!(a, d, "signing in changes the token");
         assert!(same_token(&a, &a.clone()));
         assert!(!same_token(&a, &b));
         assert!(!same_token("", ""));

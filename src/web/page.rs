@@ -152,27 +152,114 @@ fn encode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Where to go after signing in: only a local path, never another site.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
+/// `raw` if it is a path on this site and nothing else: one leading slash, no
+/// second slash or backslash after it, no empty, `.` or `..` segment, no
+/// whitespace, control character or backslash anywhere — checked as sent and
+/// once percent-decoded — and neither scheme nor authority when parsed. Browsers
+/// strip tabs and newlines and read `\` as `/`, so `/\t/evil.example` and
+/// `/\evil.example` go off-site; a CR, LF or NUL cannot make a header either.
+pub fn same_site_path(raw: &str) -> Option<&str> {
+    // A path in which no reader finds a way off-site: no empty segment (`//`
+    // starts an authority), no dot segment (`/.//x` resolves to `//x`), no
+    // backslash, no control character.
+    fn plain_path(path: &str) -> bool {
+        !path.chars().any(|c| c.is_control() || c == '\\')
+            && !path.contains("//")
+            && !path.split('/').any(|seg| seg == "." || seg == "..")
     }
+    let path = raw.split(['?', '#']).next().unwrap_or_default();
+    if raw.len() > 2048
+        || !raw.starts_with('/')
+        || raw
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+        || !plain_path(path)
+        || !plain_path(&percent_decoded(path)?)
+    {
+        return None;
+    }
+    let uri: axum::http::Uri = raw.parse().ok()?;
+    (uri.scheme().is_none() && uri.authority().is_none() && uri.path().starts_with('/'))
+        .then_some(raw)
+}
+
+/// `%XX` decoded once (lossily: what matters is which characters appear);
+/// `None` for a `%` not followed by two hex digits.
+fn percent_decoded(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Where a `next` or `back` field leads: the path if [`same_site_path`]
+/// accepts it, else the home page (a bad value, even one with a CR or LF,
+/// falls back rather than fails).
+pub fn safe_next(next: Option<&str>) -> String {
+    next.and_then(same_site_path).unwrap_or("/").to_owned()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{safe_next, same_site_path};
+
+    #[test]
+    fn local_paths_with_queries_are_kept() {
+        for ok in [
+            "/",
+            "/admin/accounts?page=2",
+            "/campaigns/3/applications?q=an%20nguyen&status=pending",
+            "/sign-in?next=%2Fpapers",
+            "/papers/4#section-2",
+        ] {
+            assert_eq!(safe_next(Some(ok)), ok, "{ok}");
+        }
+    }
 
     #[test]
     fn next_never_leaves_the_site() {
-        assert_eq!(
-            safe_next(Some("/admin/accounts?page=2")),
-            "/admin/accounts?page=2"
-        );
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        for bad in [
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "\\\\evil.example",
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\0",
+            "/%0d%0aLocation:%20https://evil.example",
+            "/%2F%2Fevil.example",
+            "/%2f/evil.example",
+            "/%5Cevil.example",
+            "/.//evil.example",
+            "/./evil.example",
+            "/a/../..//evil.example",
+            " /evil.example",
+            "/ evil.example",
+            "https://evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+            "/%zz",
+            "/\u{3000}/evil.example",
+            "/\u{2028}/evil.example",
+        ] {
+            assert_eq!(same_site_path(bad), None, "{bad:?}");
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
         assert_eq!(safe_next(None), "/");
     }
 }

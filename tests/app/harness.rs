@@ -33,6 +33,7 @@ pub struct TestApp {
     pub state: AppState,
     pub clock: ManualClock,
     sqlite_file: Option<std::path::PathBuf>,
+    db_url: String,
 }
 
 impl Drop for TestApp {
@@ -55,11 +56,16 @@ impl TestApp {
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestApp {
-        let (db, sqlite_file) = match crate::database::postgres() {
+        let (db, sqlite_file, db_url) = match crate::database::postgres() {
             Some(base) => {
-                let mut opts = ConnectOptions::new(crate::database::fresh_schema(&base).await);
+                let url = crate::database::fresh_schema(&base).await;
+                let mut opts = ConnectOptions::new(url.clone());
                 opts.max_connections(4).sqlx_logging(false);
-                (merit::db::connect_with(opts).await.expect("connect"), None)
+                (
+                    merit::db::connect_with(opts).await.expect("connect"),
+                    None,
+                    url,
+                )
             }
             None => {
                 let dir = std::env::temp_dir().join("merit-tests");
@@ -69,6 +75,7 @@ impl TestApp {
                 (
                     merit::db::connect(&url, 4).await.expect("connect"),
                     Some(file),
+                    url,
                 )
             }
         };
@@ -82,7 +89,18 @@ impl TestApp {
             state,
             clock,
             sqlite_file,
+            db_url,
         }
+    }
+
+    /// The router of a second merit process on the same database: its own
+    /// connection pool, caches and password hasher; the same clock and key.
+    pub async fn second_process(&self) -> Router {
+        let db = merit::db::connect(&self.db_url, 4)
+            .await
+            .expect("connect the second process");
+        let state = AppState::new(db, Arc::new(self.clock.clone()), self.state.config.clone());
+        merit::router(state)
     }
 
     pub async fn send(&self, mut req: Request<Body>) -> TestResponse {
@@ -304,6 +322,11 @@ impl Browser<'_> {
         for c in r.set_cookies() {
             let first = c.split(';').next().unwrap_or_default();
             if let Some((k, v)) = first.split_once('=') {
+                if k == "merit_csrf" {
+                    // A new nonce (at sign-in and sign-out) voids the token
+                    // of the pages seen before.
+                    self.csrf = None;
+                }
                 if v.is_empty() || c.contains("Max-Age=0") {
                     self.cookies.remove(k);
                 } else {

@@ -6,7 +6,6 @@ use axum::http::{Method, Request, StatusCode, header};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use merit::accounts::domain::Role;
 use merit::accounts::session::Claims;
-use merit::state::AppState;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::json;
 
@@ -337,42 +336,353 @@ async fn nothing_changes_state_on_get() {
     );
 }
 
+/// A JSON sign-in from `ip`, with these cookies (a device cookie, say).
+fn sign_in_request(
+    login: &str,
+    password: &str,
+    ip: [u8; 4],
+    cookie: Option<&str>,
+) -> Request<Body> {
+    let mut req = Request::post("/api/session").header(header::CONTENT_TYPE, "application/json");
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let mut req = req
+        .body(Body::from(
+            json!({"login": login, "password": password}).to_string(),
+        ))
+        .unwrap();
+    req.extensions_mut()
+        .insert(ConnectInfo(std::net::SocketAddr::from((ip, 5000))));
+    req
+}
+
+/// Sends every request at once, each on a task of its own, to its router;
+/// the statuses in request order.
+async fn all_at_once(requests: Vec<(axum::Router, Request<Body>)>) -> Vec<StatusCode> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, (router, req)) in requests.into_iter().enumerate() {
+        tasks.spawn(async move {
+            let r = tower::ServiceExt::oneshot(router, req).await.unwrap();
+            (i, r.status())
+        });
+    }
+    let mut out = vec![StatusCode::OK; tasks.len()];
+    while let Some(done) = tasks.join_next().await {
+        let (i, status) = done.unwrap();
+        out[i] = status;
+    }
+    out
+}
+
+fn tally(statuses: &[StatusCode], which: StatusCode) -> usize {
+    statuses.iter().filter(|s| **s == which).count()
+}
+
+async fn attempts_recorded(app: &TestApp) -> u64 {
+    use sea_orm::PaginatorTrait;
+    merit::accounts::entity::login_attempt::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_guesses_sent_at_once_get_only_five_evaluated() {
+    let app = TestApp::new().await;
+    app.user(Role::Board, "board.burst").await;
+    let burst = (0..60)
+        .map(|i| {
+            let guess = format!("wrong-guess-{i}");
+            (
+                app.router.clone(),
+                sign_in_request("board.burst", &guess, [198, 51, 100, 1], None),
+            )
+        })
+        .collect();
+    let statuses = all_at_once(burst).await;
+    assert_eq!(
+        tally(&statuses, StatusCode::UNPROCESSABLE_ENTITY),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        tally(&statuses, StatusCode::TOO_MANY_REQUESTS),
+        55,
+        "{statuses:?}"
+    );
+    assert_eq!(app.state.hasher.verifications(), 5, "passwords checked");
+    // The right password, late, is refused while the lock holds.
+    assert_eq!(
+        sign_in_from(&app, "board.burst", PASSWORD, [198, 51, 100, 1]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(app.state.hasher.verifications(), 5);
+    app.clock.advance_minutes(16);
+    assert_eq!(
+        sign_in_from(&app, "board.burst", PASSWORD, [198, 51, 100, 1]).await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn guesses_split_between_two_processes_get_only_five_evaluated() {
+    let app = TestApp::new().await;
+    app.user(Role::Board, "board.split").await;
+    let other = app.second_process().await;
+    let burst = (0..60)
+        .map(|i| {
+            let router = if i % 2 == 0 {
+                app.router.clone()
+            } else {
+                other.clone()
+            };
+            let guess = format!("wrong-guess-{i}");
+            (
+                router,
+                sign_in_request("board.split", &guess, [198, 51, 100, 2], None),
+            )
+        })
+        .collect();
+    let statuses = all_at_once(burst).await;
+    assert_eq!(
+        tally(&statuses, StatusCode::UNPROCESSABLE_ENTITY),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        attempts_recorded(&app).await,
+        5,
+        "attempts that reached the password check"
+    );
+    for router in [app.router.clone(), other] {
+        let r = tower::ServiceExt::oneshot(
+            router,
+            sign_in_request("board.split", PASSWORD, [198, 51, 100, 2], None),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eighty_accounts_tried_at_once_from_one_address_get_only_thirty_evaluated() {
+    let app = TestApp::new().await;
+    let burst = (0..80)
+        .map(|i| {
+            let login = format!("nobody.{i}");
+            (
+                app.router.clone(),
+                sign_in_request(&login, "whatever-pw", [198, 51, 100, 3], None),
+            )
+        })
+        .collect();
+    let statuses = all_at_once(burst).await;
+    assert_eq!(
+        tally(&statuses, StatusCode::UNPROCESSABLE_ENTITY),
+        30,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        tally(&statuses, StatusCode::TOO_MANY_REQUESTS),
+        50,
+        "{statuses:?}"
+    );
+    assert_eq!(app.state.hasher.verifications(), 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_crowd_signing_in_at_once_from_one_address_is_let_in() {
+    // Forty candidates behind one exam centre's address, all at 08:55: those
+    // waiting for their password to be hashed are not counted as failures.
+    let app = TestApp::new().await;
+    let mut crowd = Vec::new();
+    for i in 0..40 {
+        let login = format!("crowd.{i}");
+        app.user(Role::Candidate, &login).await;
+        crowd.push((
+            app.router.clone(),
+            sign_in_request(&login, PASSWORD, [198, 51, 100, 5], None),
+        ));
+    }
+    let statuses = all_at_once(crowd).await;
+    assert_eq!(tally(&statuses, StatusCode::OK), 40, "{statuses:?}");
+}
+
 #[tokio::test]
-async fn five_failures_lock_the_account_for_the_window_across_processes() {
+async fn five_failures_from_one_address_lock_that_address_out_across_processes() {
     let app = TestApp::new().await;
     app.user(Role::Board, "board.guess").await;
-    for i in 0..5 {
+    for _ in 0..5 {
         assert_eq!(
-            sign_in_from(&app, "board.guess", "not-the-password", [198, 51, 100, i]).await,
+            sign_in_from(&app, "board.guess", "not-the-password", [198, 51, 100, 4]).await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    // The attacker's address is stopped, even with the right password, and a
+    // second merit process on the same database sees the same count.
+    assert_eq!(
+        sign_in_from(&app, "board.guess", PASSWORD, [198, 51, 100, 4]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let other = app.second_process().await;
+    let r = tower::ServiceExt::oneshot(
+        other,
+        sign_in_request("board.guess", PASSWORD, [198, 51, 100, 4], None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The owner elsewhere is not.
+    assert_eq!(
+        sign_in_from(&app, "board.guess", PASSWORD, [192, 0, 2, 1]).await,
+        StatusCode::OK
+    );
+    app.clock.advance_minutes(16);
+    assert_eq!(
+        sign_in_from(&app, "board.guess", PASSWORD, [198, 51, 100, 4]).await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_very_long_login_is_counted_like_any_other() {
+    let app = TestApp::new().await;
+    let login = "x".repeat(300);
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in_from(&app, &login, "a-wrong-guess", [198, 51, 100, 6]).await,
             StatusCode::UNPROCESSABLE_ENTITY
         );
     }
     assert_eq!(
-        sign_in_from(&app, "board.guess", PASSWORD, [198, 51, 100, 9]).await,
+        sign_in_from(&app, &login, "a-wrong-guess", [198, 51, 100, 6]).await,
         StatusCode::TOO_MANY_REQUESTS
     );
-    // A second merit process on the same database sees the same count.
-    let other = AppState::new(
-        app.state.db.clone(),
-        std::sync::Arc::new(app.clock.clone()),
-        app.state.config.clone(),
-    );
-    let other_router = merit::router(other);
-    let mut req = Request::post("/api/session")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            json!({"login": "board.guess", "password": PASSWORD}).to_string(),
-        ))
-        .unwrap();
-    req.extensions_mut()
-        .insert(ConnectInfo(std::net::SocketAddr::from(([192, 0, 2, 1], 1))));
-    let r = tower::ServiceExt::oneshot(other_router, req).await.unwrap();
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    app.clock.advance_minutes(16);
+}
+
+/// A browser that signed in to `login` once and signed out: it holds that
+/// account's device cookie.
+async fn known_browser<'a>(app: &'a TestApp, login: &str) -> crate::harness::Browser<'a> {
+    let mut b = app.browser();
     assert_eq!(
-        sign_in_from(&app, "board.guess", PASSWORD, [198, 51, 100, 9]).await,
-        StatusCode::OK
+        b.sign_in(login, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
     );
+    assert!(b.cookies.contains_key("merit_device"), "{:?}", b.cookies);
+    b.post("/sign-out", &[]).await;
+    assert!(!b.cookies.contains_key("merit_session"));
+    b
+}
+
+#[tokio::test]
+async fn failures_from_other_addresses_cannot_lock_the_owner_out_of_a_known_device() {
+    let app = TestApp::new().await;
+    app.user(Role::Candidate, "an@example.vn").await;
+    let mut owner = known_browser(&app, "an@example.vn").await;
+    // An attack spread over twenty addresses, three guesses each.
+    for i in 0..20u8 {
+        for _ in 0..3 {
+            sign_in_from(
+                &app,
+                "an@example.vn",
+                "a-wrong-guess",
+                [198, 51, 100, 100 + i],
+            )
+            .await;
+        }
+    }
+    // The account-wide limit slows it down: a new address, even with the right
+    // password, is refused for now, and so is a browser the account never used.
+    assert_eq!(
+        sign_in_from(&app, "an@example.vn", PASSWORD, [198, 51, 100, 200]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        app.browser()
+            .sign_in("an@example.vn", PASSWORD)
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The owner's own browser is let in.
+    let r = owner.sign_in("an@example.vn", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(owner.get("/").await.text().contains("Test an@example.vn"));
+}
+
+#[tokio::test]
+async fn an_attacker_on_the_owners_address_is_stopped_but_the_owners_device_is_not() {
+    let app = TestApp::new().await;
+    app.user(Role::Candidate, "binh@example.vn").await;
+    let mut owner = known_browser(&app, "binh@example.vn").await;
+    // The attacker shares the owner's address (one exam centre, one NAT).
+    for _ in 0..5 {
+        sign_in_from(
+            &app,
+            "binh@example.vn",
+            "a-wrong-guess",
+            crate::harness::CLIENT,
+        )
+        .await;
+    }
+    assert_eq!(
+        sign_in_from(&app, "binh@example.vn", PASSWORD, crate::harness::CLIENT).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the per-address limit stops the attacker"
+    );
+    let r = owner.sign_in("binh@example.vn", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+}
+
+#[tokio::test]
+async fn a_device_cookie_gives_five_guesses_and_only_for_its_own_account() {
+    let app = TestApp::new().await;
+    app.user(Role::Candidate, "chi@example.vn").await;
+    app.user(Role::Candidate, "dung@example.vn").await;
+    let owner = known_browser(&app, "chi@example.vn").await;
+    let device = format!("merit_device={}", owner.cookies["merit_device"]);
+    let ip = [198, 51, 100, 9];
+    let with_cookie = |login: &str, password: &str, cookie: &str| {
+        tower::ServiceExt::oneshot(
+            app.router.clone(),
+            sign_in_request(login, password, ip, Some(cookie)),
+        )
+    };
+    // Cookie-less guesses from this address lock it out of both accounts.
+    for login in ["chi@example.vn", "dung@example.vn"] {
+        for _ in 0..5 {
+            sign_in_from(&app, login, "a-wrong-guess", ip).await;
+        }
+    }
+    // An altered cookie is no cookie; one naming another account does not
+    // count for this one.
+    let (value, mac) = device.rsplit_once('.').unwrap();
+    let forged = format!("{value}.{}", mac.chars().rev().collect::<String>());
+    let r = with_cookie("chi@example.vn", PASSWORD, &forged)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let r = with_cookie("dung@example.vn", PASSWORD, &device)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let r = with_cookie("chi@example.vn", PASSWORD, &device)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the genuine cookie is let in");
+    // A stolen cookie is worth five guesses at its own account, then no more.
+    for _ in 0..5 {
+        let r = with_cookie("chi@example.vn", "a-wrong-guess", &device)
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let r = with_cookie("chi@example.vn", PASSWORD, &device)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]
@@ -672,4 +982,154 @@ async fn a_bearer_client_is_not_handed_csrf_cookies() {
         "{:?}",
         page.set_cookies()
     );
+}
+
+/// Values of `next` and `back` known to lead browsers off-site, or to break a
+/// `Location` header.
+const OFF_SITE: &[&str] = &[
+    "//evil.example",
+    "///evil.example",
+    "/\\evil.example",
+    "\\/evil.example",
+    "/%09/evil.example",
+    "/\t/evil.example",
+    "/%2F%2Fevil.example",
+    "/%5C%5Cevil.example",
+    "https://evil.example",
+    "http:evil.example",
+    " /evil.example",
+    "/.//evil.example",
+    "/./%2F/evil.example",
+    "/\r\nSet-Cookie: merit_session=x",
+    "/\n/evil.example",
+    "/\0",
+];
+
+#[tokio::test]
+async fn sign_in_never_redirects_off_site() {
+    let app = TestApp::new().await;
+    app.user(Role::Board, "board.next").await;
+    let mut b = app.browser();
+    for next in OFF_SITE {
+        b.get("/sign-in").await;
+        let r = b
+            .post(
+                "/sign-in",
+                &[
+                    ("login", "board.next"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next:?}: {}", r.text());
+        assert_eq!(r.location(), Some("/"), "{next:?}");
+        // Signed in, the sign-in page sends one on to `next`: the same check.
+        let query = serde_urlencoded::to_string([("next", next)]).unwrap();
+        let r = b.get(&format!("/sign-in?{query}")).await;
+        assert_eq!(r.location(), Some("/"), "GET {next:?}");
+        b.post("/sign-out", &[]).await;
+        // Signed out, the page does not carry it into its form either.
+        let r = b.get(&format!("/sign-in?{query}")).await;
+        assert!(r.text().contains(r#"name="next" value="/""#), "{next:?}");
+    }
+    // A path of ours is followed.
+    b.get("/sign-in").await;
+    let r = b
+        .post(
+            "/sign-in",
+            &[
+                ("login", "board.next"),
+                ("password", PASSWORD),
+                ("next", "/admin/accounts?page=2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), Some("/admin/accounts?page=2"));
+}
+
+#[tokio::test]
+async fn language_switch_and_application_forms_never_redirect_off_site() {
+    let app = TestApp::new().await;
+    merit::demo::load(&app.state).await.unwrap();
+    let hr = app
+        .api_login("demo.personnel", merit::demo::DEMO_PASSWORD)
+        .await;
+    let campaign = hr.get("/api/campaigns").await.json()[0]["id"]
+        .as_i64()
+        .unwrap();
+    let application = hr
+        .get(&format!("/api/campaigns/{campaign}/applications"))
+        .await
+        .json()["items"][0]["application"]["id"]
+        .as_i64()
+        .unwrap();
+    let mut b = app.browser();
+    b.sign_in("demo.personnel", merit::demo::DEMO_PASSWORD)
+        .await;
+    b.get("/").await;
+    for back in OFF_SITE {
+        let r = b.post("/lang", &[("lang", "en"), ("back", back)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{back:?}: {}", r.text());
+        assert_eq!(r.location(), Some("/"), "lang {back:?}");
+        let r = b
+            .post(
+                &format!("/applications/{application}/extra-time"),
+                &[("extra_minutes", "15"), ("back", back)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{back:?}: {}", r.text());
+        assert_eq!(r.location(), Some("/"), "extra time {back:?}");
+        let r = b
+            .post(
+                &format!("/applications/{application}/decision"),
+                &[("decision", "approve"), ("back", back)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{back:?}: {}", r.text());
+        assert_eq!(r.location(), Some("/"), "decision {back:?}");
+    }
+    let here = format!("/campaigns/{campaign}/applications?page=1");
+    let r = b.post("/lang", &[("lang", "vi"), ("back", &here)]).await;
+    assert_eq!(r.location(), Some(here.as_str()));
+}
+
+#[tokio::test]
+async fn a_csrf_token_from_before_sign_in_is_refused_after_it() {
+    let app = TestApp::new().await;
+    app.user(Role::Board, "board.fixate").await;
+    let mut b = app.browser();
+    b.get("/sign-in").await;
+    let before = b.csrf.clone().unwrap();
+    let nonce_before = b.cookies["merit_csrf"].clone();
+    let r = b
+        .post(
+            "/sign-in",
+            &[("login", "board.fixate"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_ne!(
+        b.cookies["merit_csrf"], nonce_before,
+        "the nonce is renewed at sign-in"
+    );
+    // Even with the old nonce put back, the old token names no session.
+    for nonce in [b.cookies["merit_csrf"].clone(), nonce_before] {
+        b.cookies.insert("merit_csrf".into(), nonce);
+        let r = b
+            .post_raw("/lang", &[("lang", "en"), ("csrf", &before)])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    b.get("/").await;
+    let during = b.csrf.clone().unwrap();
+    assert_ne!(during, before);
+    let nonce_during = b.cookies["merit_csrf"].clone();
+    let r = b.post_raw("/sign-out", &[("csrf", &during)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_ne!(b.cookies["merit_csrf"], nonce_during, "and at sign-out");
+    let r = b
+        .post_raw("/lang", &[("lang", "en"), ("csrf", &during)])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
