@@ -525,7 +525,10 @@ mod tests {
         let r = rules_170();
         let expected = vec![SectionRef::new("round_1", "general_knowledge")];
         let full = "round_1.general_knowledge".to_owned();
-        assert_eq!(check_exemptions(&r, &[full.clone()]), Ok(expected.clone()));
+        assert_eq!(
+            check_exemptions(&r, std::slice::from_ref(&full)),
+            Ok(expected.clone())
+        );
         assert_eq!(
             check_exemptions(&r, &["general_knowledge".to_owned()]),
             Ok(expected.clone())

@@ -264,7 +264,7 @@ async fn sit(app: &TestApp, name: &str, paper: i64, right: usize) {
     assert!(r.status.is_success(), "{}", r.text());
 }
 
-fn row<'v>(results: &'v Value, application: i64) -> &'v Value {
+fn row(results: &Value, application: i64) -> &Value {
     results["positions"][0]["rows"]
         .as_array()
         .unwrap()
