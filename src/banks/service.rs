@@ -10,7 +10,6 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::web::upload::{self, Refused};
 use super::domain::{self, Access, DEFAULT_TOPIC, Format, MAX_IMPORT_BYTES};
 use super::entity::{bank, version};
 use super::formats::{gift, moodle_xml, native, spreadsheet};
@@ -23,6 +22,7 @@ use crate::accounts::store as accounts;
 use crate::audit::{self, Actor, Entry};
 use crate::web::error::FieldError;
 use crate::web::i18n::Text;
+use crate::web::upload::{self, Refused};
 use crate::web::{AppError, CurrentUser};
 
 /// The bank, if this user may work on it. Candidates and personnel get 403;

@@ -114,8 +114,7 @@ fn column_for(header: &str) -> Option<&'static str> {
 /// The cells of a file, row by row, with the row numbers people see.
 pub fn read_table(bytes: &[u8], filename: &str) -> Result<Vec<(usize, Vec<String>)>, Problem> {
     let lower = filename.to_lowercase();
-    if lower.ends_with(".xlsx") || bytes.starts_with(b"PK")
-    {
+    if lower.ends_with(".xlsx") || bytes.starts_with(b"PK") {
         workbook_table(bytes)
     } else {
         csv_table(bytes)

@@ -490,7 +490,9 @@ fn sheet_path(archive: &mut Archive<'_>, rel: Option<&str>) -> Result<String, Sh
         None => "xl/worksheets/sheet1.xml".to_owned(),
     };
     if !archive.has(&path) {
-        return Err(SheetError::Unreadable("the workbook has no sheets".to_owned()));
+        return Err(SheetError::Unreadable(
+            "the workbook has no sheets".to_owned(),
+        ));
     }
     Ok(path)
 }
@@ -503,8 +505,7 @@ fn number_kinds(archive: &mut Archive<'_>) -> Result<Vec<NumberKind>, SheetError
         match event {
             Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
                 "numFmt" => {
-                    if let (Some(id), Some(code)) = (attr(&e, "numFmtId"), attr(&e, "formatCode"))
-                    {
+                    if let (Some(id), Some(code)) = (attr(&e, "numFmtId"), attr(&e, "formatCode")) {
                         custom.push((id, custom_kind(&code)));
                     }
                 }
@@ -629,7 +630,10 @@ fn check_growing(text: &str, at: impl FnOnce() -> String) -> Result<(), Refused>
 
 /// `B12` → (row 11, column 1), both from 0.
 fn cell_position(reference: &str) -> Option<(usize, usize)> {
-    let letters = reference.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let letters = reference
+        .bytes()
+        .take_while(u8::is_ascii_alphabetic)
+        .count();
     if letters == 0 || letters > 3 {
         return None;
     }
@@ -829,11 +833,9 @@ fn store_cell(
                 Some(NumberKind::Date) => {
                     Data::DateTime(ExcelDateTime::new(f, ExcelDateTimeType::DateTime, is_1904))
                 }
-                Some(NumberKind::Duration) => Data::DateTime(ExcelDateTime::new(
-                    f,
-                    ExcelDateTimeType::TimeDelta,
-                    is_1904,
-                )),
+                Some(NumberKind::Duration) => {
+                    Data::DateTime(ExcelDateTime::new(f, ExcelDateTimeType::TimeDelta, is_1904))
+                }
                 _ => Data::Float(f),
             },
             Err(_) => Data::String(raw),

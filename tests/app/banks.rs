@@ -1524,16 +1524,30 @@ async fn hostile_workbooks_are_refused_naming_the_limit_and_the_server_still_ans
         for dry_run in [true, false] {
             let r = upload(
                 &s.b1,
-                &format!("/api/banks/{}/import?file_name={name}&dry_run={dry_run}", s.bank),
+                &format!(
+                    "/api/banks/{}/import?file_name={name}&dry_run={dry_run}",
+                    s.bank
+                ),
                 bytes.clone(),
             )
             .await;
-            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", r.text());
-            let detail = r.json()["errors"][0]["detail"].as_str().unwrap_or_default().to_owned();
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name}: {}",
+                r.text()
+            );
+            let detail = r.json()["errors"][0]["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
             assert!(detail.contains(&max.to_string()), "{name}: {detail}");
         }
     }
-    assert!(questions(&s.b1, s.bank, "").await.is_empty(), "nothing imported");
+    assert!(
+        questions(&s.b1, s.bank, "").await.is_empty(),
+        "nothing imported"
+    );
     // A plain import still works after them.
     let ok = "::a:: 1+1=2 {T}\n";
     let r = import(&s.b1, s.bank, "ok.gift", ok.as_bytes().to_vec()).await;
@@ -1557,7 +1571,11 @@ async fn a_csv_past_the_column_limit_is_refused_naming_it() {
 async fn moodle_xml_nested_past_the_depth_limit_is_refused() {
     let app = TestApp::new().await;
     let s = setup(&app).await;
-    let deep = format!("<quiz>{}{}</quiz>", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    let deep = format!(
+        "<quiz>{}{}</quiz>",
+        "<a>".repeat(100_000),
+        "</a>".repeat(100_000)
+    );
     let r = import(&s.b1, s.bank, "deep.xml", deep.into_bytes()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     let max = merit::web::upload::MAX_XML_DEPTH.to_string();

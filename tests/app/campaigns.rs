@@ -1175,10 +1175,18 @@ async fn hostile_workbooks_are_refused_naming_the_limit_and_the_server_still_ans
             .body(Body::from(body))
             .unwrap();
         let r = app.send(req).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", r.text());
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.text()
+        );
         assert!(r.text().contains(&max.to_string()), "{name}: {}", r.text());
     }
-    let list = w.hr_a.get(&format!("/api/campaigns/{id}/applications")).await;
+    let list = w
+        .hr_a
+        .get(&format!("/api/campaigns/{id}/applications"))
+        .await;
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(list.json()["total"], 0, "nothing imported");
 }

@@ -1129,10 +1129,17 @@ async fn hostile_workbooks_are_refused_naming_the_limit_and_the_server_still_ans
     let ha = personnel(&app, "nv.ha", p.ha).await;
     for (name, bytes, max) in crate::banks::hostile_files() {
         let r = upload(&ha, name, bytes).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", r.text());
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.text()
+        );
         let report = r.json();
         assert_eq!(report["imported"], 0);
-        let problem = report["problems"][0]["problem"].as_str().unwrap_or_default();
+        let problem = report["problems"][0]["problem"]
+            .as_str()
+            .unwrap_or_default();
         assert!(problem.contains(&max.to_string()), "{name}: {problem}");
     }
     let r = ha.get("/api/staff").await;

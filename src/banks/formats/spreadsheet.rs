@@ -46,7 +46,8 @@
 //!   Excel writes it in the Vietnamese locale, or tab) is taken from the header
 //!   line; an Excel `sep=;` first line is honoured. Other encodings are refused
 //!   with a hint to save as "CSV UTF-8".
-//! - XLSX (also XLS and ODS): the first sheet. Numbers come back as numbers
+//! - XLSX (save XLS and ODS as XLSX): the first sheet, read within the
+//!   limits of `web::upload`. Numbers come back as numbers
 //!   (`1` as `1.0`), which are read as the text `1`. A formula is read as its
 //!   text (`=SUM(A1:A3)`), never as its result, with a warning; a date cell is
 //!   an error (format the column as Text).
@@ -74,11 +75,11 @@ use std::collections::HashMap;
 use calamine::Data;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
-use crate::web::upload::{Budget, Refused, SheetError, check_upload_size, read_first_sheet};
 use crate::banks::model::{
     Answer, Choice, ImportedQuestion, Kind, MatchPair, NumericAnswer, NumericValue, Parsed,
     Problem, Provenance, Question, Status, TextAnswer, TextFormat,
 };
+use crate::web::upload::{Budget, Refused, SheetError, check_upload_size, read_first_sheet};
 
 /// Difficulty of a row whose `difficulty` cell is empty.
 pub const DEFAULT_DIFFICULTY: u8 = 3;

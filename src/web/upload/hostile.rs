@@ -41,7 +41,11 @@ pub fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(9))
-        .large_file(entries.iter().any(|(_, b)| b.len() as u64 >= u32::MAX as u64));
+        .large_file(
+            entries
+                .iter()
+                .any(|(_, b)| b.len() as u64 >= u32::MAX as u64),
+        );
     for (name, bytes) in entries {
         // Writing to memory cannot fail but for a bug in this builder.
         let _ = zip.start_file(*name, options);

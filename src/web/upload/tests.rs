@@ -30,7 +30,10 @@ fn a_cell_past_the_last_column_is_refused() {
         b"",
     );
     let refused = read_first_sheet(&file).unwrap_err();
-    assert_eq!(refused.clone(), SheetError::Limit(Refused::new(Limit::Columns, "XFD1")));
+    assert_eq!(
+        refused.clone(),
+        SheetError::Limit(Refused::new(Limit::Columns, "XFD1"))
+    );
     assert!(refused.english().contains("256"), "{}", refused.english());
 }
 
@@ -66,7 +69,11 @@ fn a_lying_directory_is_caught_while_inflating() {
     let mut file = whitespace_bomb(MAX_ENTRY_BYTES as usize + 1024);
     let sheet_name = b"xl/worksheets/sheet1.xml";
     for sig in [&b"PK\x01\x02"[..], &b"PK\x03\x04"[..]] {
-        let (size_at, name_at) = if sig == b"PK\x01\x02" { (24, 46) } else { (22, 30) };
+        let (size_at, name_at) = if sig == b"PK\x01\x02" {
+            (24, 46)
+        } else {
+            (22, 30)
+        };
         let mut i = 0;
         while let Some(p) = file[i..].windows(4).position(|w| w == sig) {
             let start = i + p;
@@ -111,7 +118,10 @@ fn a_sheet_reads_strings_numbers_formulas_and_dates_in_place() {
 
 #[test]
 fn a_file_that_is_not_a_zip_is_unreadable_not_a_crash() {
-    assert!(matches!(read_first_sheet(b"PK\x03\x04 not really"), Err(SheetError::Unreadable(_))));
+    assert!(matches!(
+        read_first_sheet(b"PK\x03\x04 not really"),
+        Err(SheetError::Unreadable(_))
+    ));
 }
 
 #[test]
@@ -131,7 +141,10 @@ fn budget_refuses_rows_columns_and_long_cells() {
     let long = "é".repeat(MAX_CELL_CHARS);
     assert!(b.text(&long, String::new).is_ok());
     let longer = "é".repeat(MAX_CELL_CHARS + 1);
-    assert_eq!(b.text(&longer, String::new).unwrap_err().limit, Limit::CellChars);
+    assert_eq!(
+        b.text(&longer, String::new).unwrap_err().limit,
+        Limit::CellChars
+    );
 }
 
 #[test]
@@ -153,8 +166,14 @@ fn every_limit_has_a_message_in_both_languages() {
         let r = Refused::new(limit, "here");
         for locale in [Locale::Vi, Locale::En] {
             let shown = r.text().render(locale);
-            assert!(shown.contains(&limit.max().to_string()), "{limit:?} {locale:?}: {shown}");
-            assert!(!shown.starts_with("upload."), "{limit:?} {locale:?}: {shown}");
+            assert!(
+                shown.contains(&limit.max().to_string()),
+                "{limit:?} {locale:?}: {shown}"
+            );
+            assert!(
+                !shown.starts_with("upload."),
+                "{limit:?} {locale:?}: {shown}"
+            );
         }
     }
 }
