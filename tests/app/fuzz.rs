@@ -424,3 +424,30 @@ fn score_against_every_kind(response: &Response) {
         }
     }
 }
+
+/// Inputs shaped to hurt a parser: deep nesting, one huge token, many tiny
+/// items. Each must come back (no stack overflow) within the time bound.
+#[test]
+fn pathological_texts_come_back_within_bounds() {
+    let deep = 1_000_000;
+    let texts = [
+        format!("[[questions]]\nstem = {}", "[".repeat(deep)),
+        format!("[[questions]]\nstem = {}", "{a = ".repeat(deep)),
+        format!("a.{} = 1\n", "b.".repeat(100_000)),
+        "{".repeat(deep),
+        format!("::t:: q {{{}}}", "=a ~b ".repeat(200_000)),
+        format!("<quiz>{}</quiz>", "&amp;".repeat(deep)),
+        format!("<quiz>{}", "<question>".repeat(deep)),
+        "x\n\n".repeat(deep),
+        format!("kind,stem\nsingle_choice,\"{}\"\n", "a".repeat(4 << 20)),
+    ];
+    for text in &texts {
+        let head: String = text.chars().take(30).collect();
+        timed(&format!("toml {head}"), || native::parse(text));
+        timed(&format!("gift {head}"), || gift::parse(text));
+        timed(&format!("xml {head}"), || moodle_xml::parse(text));
+        timed(&format!("csv {head}"), || {
+            spreadsheet::parse_csv(text.as_bytes())
+        });
+    }
+}

@@ -83,6 +83,9 @@ fn format_name(format: TextFormat) -> &'static str {
     }
 }
 
+/// Syntax errors reported from one file; the rest are counted.
+const MAX_SYNTAX_ERRORS: usize = 100;
+
 /// Reads a bank file. `questions` holds every question that could be read, even
 /// one that fails validation (so that a dry run can show it); any entry in
 /// `errors` means the file must not be imported.
@@ -99,7 +102,10 @@ pub fn parse(text: &str) -> Parsed {
     if !syntax_errors.is_empty() {
         // What follows a syntax error is guesswork; checking it would mostly
         // report echoes of the same mistake.
-        for e in syntax_errors {
+        // A person acts on the first few; locating thousands on one long line
+        // would cost time quadratic in the line's length.
+        let more = syntax_errors.len().saturating_sub(MAX_SYNTAX_ERRORS);
+        for e in syntax_errors.into_iter().take(MAX_SYNTAX_ERRORS) {
             let offset = e.span().map_or(0, |s| s.start);
             let message = match e.message() {
                 "duplicate key" => {
@@ -111,6 +117,13 @@ pub fn parse(text: &str) -> Parsed {
             reader.error(offset, message);
         }
         parsed.errors = reader.finish();
+        if more > 0 {
+            parsed.errors.push(Problem {
+                line: parsed.errors.last().map_or(1, |p| p.line),
+                column: None,
+                message: format!("… and {more} more syntax errors after these"),
+            });
+        }
         return parsed;
     }
 
