@@ -5,6 +5,7 @@
 //! cargo run --example upload_measure -- write-near DIR # the largest accepted
 //! cargo run --example upload_measure -- calamine FILE # how imports read before
 //! cargo run --example upload_measure -- bounded FILE  # through web::upload
+//! cargo run --example upload_measure -- bank FILE     # a whole bank parse
 //! ```
 
 use std::io::Cursor;
@@ -62,6 +63,21 @@ fn main() {
                 }
                 println!("{to}: {} bytes", bytes.len());
             }
+        }
+        "bank" => {
+            // The whole bank parse (any format), as the import runs it.
+            let bytes = std::fs::read(path).unwrap_or_default();
+            let start = Instant::now();
+            let outcome = match merit::banks::service::read_file(path, &bytes) {
+                Ok(Ok((format, parsed))) => format!(
+                    "{format:?}: {} questions, {} errors",
+                    parsed.questions.len(),
+                    parsed.errors.len()
+                ),
+                Ok(Err(message)) => format!("unreadable: {message}"),
+                Err(refused) => format!("refused: {}", refused.english()),
+            };
+            println!("{path}: {outcome} in {:?}", start.elapsed());
         }
         "calamine" | "bounded" => {
             let bytes = match std::fs::read(path) {

@@ -607,8 +607,14 @@ pub fn read_file(
                 Err(message) => return Ok(Err(message)),
             };
             match format {
-                Format::Toml => native::parse(text),
-                Format::Gift => gift::parse(text),
+                Format::Toml => {
+                    upload::check_entries(text, upload::TOML_MARKS)?;
+                    native::parse(text)
+                }
+                Format::Gift => {
+                    upload::check_entries(text, upload::GIFT_MARKS)?;
+                    gift::parse(text)
+                }
                 _ => moodle_xml::parse(text),
             }
         }

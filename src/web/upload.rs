@@ -40,6 +40,9 @@ pub const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_UNZIPPED_BYTES: u64 = 128 * 1024 * 1024;
 /// Questions (or other items) in one file.
 pub const MAX_ITEMS: usize = 100_000;
+/// Marks that open an entry (TOML `=`, `,`, `[`, `{`; GIFT `{`, `=`, `~`,
+/// `#`) in a text file: the parsed result takes some 150 bytes for each.
+pub const MAX_ENTRIES: usize = 1_000_000;
 /// Nesting of elements in an XML file.
 pub const MAX_XML_DEPTH: usize = 64;
 /// Imports parsed at the same time; the others wait their turn.
@@ -58,6 +61,7 @@ pub enum Limit {
     CellChars,
     TextBytes,
     Items,
+    Entries,
     XmlDepth,
 }
 
@@ -76,6 +80,7 @@ impl Limit {
             Limit::CellChars => MAX_CELL_CHARS as u64,
             Limit::TextBytes => MAX_TEXT_BYTES as u64 / MIB,
             Limit::Items => MAX_ITEMS as u64,
+            Limit::Entries => MAX_ENTRIES as u64,
             Limit::XmlDepth => MAX_XML_DEPTH as u64,
         }
     }
@@ -92,6 +97,7 @@ impl Limit {
             Limit::CellChars => "upload.cell_chars",
             Limit::TextBytes => "upload.text_bytes",
             Limit::Items => "upload.items",
+            Limit::Entries => "upload.entries",
             Limit::XmlDepth => "upload.xml_depth",
         }
     }
@@ -232,6 +238,22 @@ pub fn check_items(count: usize) -> Result<(), Refused> {
     }
     Ok(())
 }
+
+/// Refuses a text with more than [`MAX_ENTRIES`] of the `marks` that open
+/// entries in its format, counted before the parser builds anything (marks
+/// inside strings count too: the bound is generous).
+pub fn check_entries(text: &str, marks: &[u8]) -> Result<(), Refused> {
+    let count = text.bytes().filter(|b| marks.contains(b)).count();
+    if count > MAX_ENTRIES {
+        return Err(Refused::new(Limit::Entries, format!("{count}")));
+    }
+    Ok(())
+}
+
+/// What opens an entry in TOML.
+pub const TOML_MARKS: &[u8] = b"=,[{";
+/// What opens a question or an answer in GIFT.
+pub const GIFT_MARKS: &[u8] = b"{=~#";
 
 // ---------------------------------------------------------------------------
 // Zip.

@@ -1581,3 +1581,23 @@ async fn moodle_xml_nested_past_the_depth_limit_is_refused() {
     let max = merit::web::upload::MAX_XML_DEPTH.to_string();
     assert!(r.text().contains(&max), "{}", r.text());
 }
+
+#[tokio::test]
+async fn toml_and_gift_dense_with_entries_are_refused_before_parsing() {
+    let app = TestApp::new().await;
+    let s = setup(&app).await;
+    let max = merit::web::upload::MAX_ENTRIES;
+    for (name, text) in [
+        ("dense.toml", "=\n".repeat(max + 1)),
+        ("dense.gift", format!("q {{{}}}", "~a".repeat(max + 1))),
+    ] {
+        let r = import(&s.b1, s.bank, name, text.into_bytes()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.text()
+        );
+        assert!(r.text().contains(&max.to_string()), "{name}: {}", r.text());
+    }
+}

@@ -161,6 +161,7 @@ fn every_limit_has_a_message_in_both_languages() {
         Limit::CellChars,
         Limit::TextBytes,
         Limit::Items,
+        Limit::Entries,
         Limit::XmlDepth,
     ] {
         let r = Refused::new(limit, "here");
@@ -184,4 +185,19 @@ fn column_names_round_trip() {
         assert_eq!(column_name(column), name);
         assert_eq!(cell_position(&format!("{name}7")), Some((6, column)));
     }
+}
+
+#[test]
+fn a_text_dense_with_entries_is_refused_before_parsing() {
+    assert!(check_entries(&"k = 1\n".repeat(1_000), TOML_MARKS).is_ok());
+    let dense = "=\n".repeat(MAX_ENTRIES + 1);
+    assert_eq!(
+        check_entries(&dense, TOML_MARKS).unwrap_err().limit,
+        Limit::Entries
+    );
+    let options = format!("q {{{}}}", "~a".repeat(MAX_ENTRIES));
+    assert_eq!(
+        check_entries(&options, GIFT_MARKS).unwrap_err().limit,
+        Limit::Entries
+    );
 }
