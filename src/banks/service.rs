@@ -22,6 +22,7 @@ use crate::accounts::store as accounts;
 use crate::audit::{self, Actor, Entry};
 use crate::web::error::FieldError;
 use crate::web::i18n::Text;
+use crate::web::upload::{self, Refused};
 use crate::web::{AppError, CurrentUser};
 
 /// The bank, if this user may work on it. Candidates and personnel get 403;
@@ -569,18 +570,28 @@ impl ImportReport {
     }
 }
 
-/// Reads a file in whatever format it is in.
+/// Reads a file in whatever format it is in; a limit of `web::upload` it goes
+/// past is one more message.
 pub fn parse_file(file_name: &str, bytes: &[u8]) -> Result<(Format, Parsed), String> {
+    read_file(file_name, bytes).unwrap_or_else(|r| Err(r.english()))
+}
+
+/// Reads a file in whatever format it is in, within the limits of
+/// `web::upload` (the outer error: the whole upload is refused).
+pub fn read_file(
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Result<(Format, Parsed), String>, Refused> {
     if bytes.len() > MAX_IMPORT_BYTES {
-        return Err(format!(
+        return Ok(Err(format!(
             "the file is {:.1} MiB; files over {} MiB are refused: split the bank by topic",
             bytes.len() as f64 / (1024.0 * 1024.0),
             MAX_IMPORT_BYTES / (1024 * 1024)
-        ));
+        )));
     }
-    let format = domain::detect(file_name, bytes).ok_or_else(|| {
-        "the format of this file could not be recognised; use .toml (merit), .gift, .xml (Moodle XML), .csv or .xlsx".to_owned()
-    })?;
+    let Some(format) = domain::detect(file_name, bytes) else {
+        return Ok(Err("the format of this file could not be recognised; use .toml (merit), .gift, .xml (Moodle XML), .csv or .xlsx".to_owned()));
+    };
     let text = || {
         std::str::from_utf8(bytes).map_err(|e| {
             format!(
@@ -590,13 +601,28 @@ pub fn parse_file(file_name: &str, bytes: &[u8]) -> Result<(Format, Parsed), Str
         })
     };
     let parsed = match format {
-        Format::Toml => native::parse(text()?),
-        Format::Gift => gift::parse(text()?),
-        Format::MoodleXml => moodle_xml::parse(text()?),
-        Format::Csv => spreadsheet::parse_csv(bytes),
-        Format::Xlsx => spreadsheet::parse_xlsx(bytes),
+        Format::Toml | Format::Gift | Format::MoodleXml => {
+            let text = match text() {
+                Ok(t) => t,
+                Err(message) => return Ok(Err(message)),
+            };
+            match format {
+                Format::Toml => {
+                    upload::check_entries(text, upload::TOML_MARKS)?;
+                    native::parse(text)
+                }
+                Format::Gift => {
+                    upload::check_entries(text, upload::GIFT_MARKS)?;
+                    gift::parse(text)
+                }
+                _ => moodle_xml::parse(text),
+            }
+        }
+        Format::Csv => spreadsheet::read_csv(bytes)?,
+        Format::Xlsx => spreadsheet::read_xlsx(bytes)?,
     };
-    Ok((format, parsed))
+    upload::check_items(parsed.questions.len())?;
+    Ok(Ok((format, parsed)))
 }
 
 fn who(p: &Provenance, n: usize) -> String {
@@ -643,7 +669,11 @@ pub async fn import_with_progress(
         dry_run: options.dry_run,
         ..Default::default()
     };
-    let (format, mut parsed) = match parse_file(file_name, bytes) {
+    // Off the async threads, behind the parse bound: a hostile file costs
+    // its own request at most.
+    let (name, owned) = (file_name.to_owned(), bytes.to_vec());
+    let read = upload::parse_off_the_exam(move || read_file(&name, &owned)).await?;
+    let (format, mut parsed) = match read.map_err(Refused::into_error)? {
         Ok(p) => p,
         Err(message) => return Ok(report.error(message)),
     };

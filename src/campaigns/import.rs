@@ -4,7 +4,6 @@
 //! nothing is imported, and every problem names its row and column.
 
 use crate::db::BeginWrite;
-use calamine::Reader;
 
 use super::domain::{self, ApplicationStatus};
 use super::entity::{campaign, position};
@@ -15,6 +14,7 @@ use crate::audit::{self, Entry};
 use crate::state::AppState;
 use crate::web::error::FieldError;
 use crate::web::i18n::Text;
+use crate::web::upload::{self, Budget, SheetError, check_upload_size, read_first_sheet};
 use crate::web::{AppError, CurrentUser};
 
 pub const TEMPLATE_CSV: &str = "full_name,date_of_birth,national_id,email,position,priority_category,extra_minutes\n\
@@ -53,7 +53,8 @@ pub struct Issued {
     pub password: Option<String>,
 }
 
-fn cells_of_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+fn cells_of_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, Text> {
+    check_upload_size(bytes).map_err(|r| r.text())?;
     let text =
         String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).into_owned();
     let delimiter = if text
@@ -70,34 +71,53 @@ fn cells_of_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|r| {
-            r.map(|rec| rec.iter().map(str::to_owned).collect())
-                .map_err(|e| e.to_string())
-        })
-        .collect()
+    let mut budget = Budget::default();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Text::Raw(format!("the file could not be read: {e}")))?;
+        let number = rows.len() + 1;
+        budget.row(number, record.len()).map_err(|r| r.text())?;
+        let mut cells = Vec::with_capacity(record.len());
+        for cell in record.iter() {
+            budget
+                .text(cell, || format!("row {number}"))
+                .map_err(|r| r.text())?;
+            cells.push(cell.to_owned());
+        }
+        rows.push(cells);
+    }
+    Ok(rows)
 }
 
-fn cells_of_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
-        .map_err(|e| e.to_string())?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or("the workbook has no sheet")?
-        .map_err(|e| e.to_string())?;
-    Ok(range
-        .rows()
-        .map(|row| {
-            row.iter()
-                .map(|c| match c {
-                    calamine::Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+fn cells_of_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, Text> {
+    // Within the limits of `web::upload`; the declared dimension is ignored.
+    let sheet = read_first_sheet(bytes).map_err(|e| match e {
+        SheetError::Limit(r) => r.text(),
+        SheetError::Unreadable(detail) => {
+            Text::Raw(format!("the file could not be read: {detail}"))
+        }
+    })?;
+    // Rows from the first one with anything in it, the empty ones between
+    // included, so that a row's place is its number in the file.
+    let first = sheet.rows.first().map_or(0, |r| r.number);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for row in sheet.rows {
+        rows.resize(row.number - first, Vec::new());
+        rows.push(
+            row.cells
+                .into_iter()
+                .skip(sheet.first_column)
+                .map(|c| match c.value {
+                    calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", f as i64)
+                    }
                     calamine::Data::DateTime(d) => excel_date(d.as_f64()),
                     other => other.to_string(),
                 })
-                .collect()
-        })
-        .collect())
+                .collect(),
+        );
+    }
+    Ok(rows)
 }
 
 /// Excel stores dates as days since 1899-12-30.
@@ -117,13 +137,27 @@ pub fn parse(
     positions: &[String],
     priorities: &[String],
 ) -> Result<Vec<Applicant>, Vec<String>> {
+    let rows = read_rows(file_name, bytes).map_err(|t| vec![t.english()])?;
+    check_rows(&rows, today, positions, priorities)
+}
+
+/// The cells of a file, row by row, within the limits of `web::upload`.
+pub fn read_rows(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, Text> {
     let is_xlsx = bytes.starts_with(b"PK") || file_name.to_lowercase().ends_with(".xlsx");
-    let rows = if is_xlsx {
+    if is_xlsx {
         cells_of_xlsx(bytes)
     } else {
         cells_of_csv(bytes)
     }
-    .map_err(|e| vec![format!("the file could not be read: {e}")])?;
+}
+
+/// Checks every row read from a file.
+pub fn check_rows(
+    rows: &[Vec<String>],
+    today: chrono::NaiveDate,
+    positions: &[String],
+    priorities: &[String],
+) -> Result<Vec<Applicant>, Vec<String>> {
     let Some(header) = rows.first() else {
         return Err(vec!["the file is empty".into()]);
     };
@@ -272,7 +306,14 @@ pub async fn import(
     let today = chrono::DateTime::from_timestamp_millis(state.now_ms())
         .map(|t| t.date_naive())
         .unwrap_or_default();
-    let applicants = parse(file_name, bytes, today, &codes, &priorities).map_err(|ps| {
+    // Reading and checking run off the async threads, behind the parse bound.
+    let (name, owned) = (file_name.to_owned(), bytes.to_vec());
+    let checked = upload::parse_off_the_exam(move || {
+        read_rows(&name, &owned).map(|rows| check_rows(&rows, today, &codes, &priorities))
+    })
+    .await?
+    .map_err(|t| AppError::invalid("file", t))?;
+    let applicants = checked.map_err(|ps| {
         AppError::Invalid(
             ps.into_iter()
                 .map(|p| FieldError {

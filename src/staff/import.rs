@@ -13,9 +13,10 @@
 //! `hire_date` (ngày tuyển dụng). Dates: `2024-07-01` or `01/07/2024`.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Cursor;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::Data;
+
+use crate::web::upload::{Budget, SheetError, check_upload_size, read_first_sheet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -113,11 +114,7 @@ fn column_for(header: &str) -> Option<&'static str> {
 /// The cells of a file, row by row, with the row numbers people see.
 pub fn read_table(bytes: &[u8], filename: &str) -> Result<Vec<(usize, Vec<String>)>, Problem> {
     let lower = filename.to_lowercase();
-    if lower.ends_with(".xlsx")
-        || lower.ends_with(".xls")
-        || lower.ends_with(".ods")
-        || bytes.starts_with(b"PK")
-    {
+    if lower.ends_with(".xlsx") || bytes.starts_with(b"PK") {
         workbook_table(bytes)
     } else {
         csv_table(bytes)
@@ -129,6 +126,8 @@ fn file_problem(text: Text) -> Problem {
 }
 
 fn csv_table(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Problem> {
+    check_upload_size(bytes).map_err(|r| file_problem(r.text()))?;
+    let mut budget = Budget::default();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first_line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
     let count = |c: u8| first_line.iter().filter(|b| **b == c).count();
@@ -149,10 +148,16 @@ fn csv_table(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Problem> {
         let row = record
             .position()
             .map_or(rows.len() + 1, |p| p.line() as usize);
+        budget
+            .row(row, record.len())
+            .map_err(|r| file_problem(r.text()))?;
         let mut cells = Vec::new();
         for field in record.iter() {
             let text = std::str::from_utf8(field)
                 .map_err(|_| Problem::new(row, "", Text::key("import.not_utf8")))?;
+            budget
+                .text(text, || format!("row {row}"))
+                .map_err(|r| file_problem(r.text()))?;
             cells.push(text.trim().to_owned());
         }
         rows.push((row, cells));
@@ -161,40 +166,40 @@ fn csv_table(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Problem> {
 }
 
 fn workbook_table(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Problem> {
-    let mut wb = open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| file_problem(Text::key("import.bad_workbook").with("detail", e)))?;
-    let range = match wb.worksheet_range_at(0) {
-        Some(Ok(r)) => r,
-        Some(Err(e)) => {
-            return Err(file_problem(
-                Text::key("import.bad_workbook").with("detail", e),
-            ));
+    // Within the limits of `web::upload`; the declared dimension is ignored.
+    let sheet = read_first_sheet(bytes).map_err(|e| match e {
+        SheetError::Limit(r) => file_problem(r.text()),
+        SheetError::Unreadable(detail) => {
+            file_problem(Text::key("import.bad_workbook").with("detail", detail))
         }
-        None => return Ok(Vec::new()),
-    };
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let first_col = range.start().map_or(0, |(_, c)| c as usize);
-    Ok(range
-        .rows()
-        .enumerate()
-        .map(|(i, row)| {
-            let mut cells = vec![String::new(); first_col];
-            cells.extend(row.iter().map(|cell| match cell {
-                Data::Empty => String::new(),
-                Data::String(s) => s.trim().to_owned(),
-                Data::Int(i) => i.to_string(),
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                Data::Float(f) => f.to_string(),
-                Data::Bool(b) => b.to_string(),
-                // Date cells are read as the date they show.
-                Data::DateTime(d) => {
-                    let (y, m, day, ..) = d.to_ymd_hms_milli();
-                    format!("{y:04}-{m:02}-{day:02}")
-                }
-                Data::DateTimeIso(s) => s.chars().take(10).collect(),
-                other => other.to_string(),
-            }));
-            (first_row + i + 1, cells)
+    })?;
+    // Cells keep their column: row.cells[0] is column A.
+    Ok(sheet
+        .rows
+        .into_iter()
+        .map(|row| {
+            let cells = row
+                .cells
+                .into_iter()
+                .map(|cell| match cell.value {
+                    Data::Empty => String::new(),
+                    Data::String(s) => s.trim().to_owned(),
+                    Data::Int(i) => i.to_string(),
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", f as i64)
+                    }
+                    Data::Float(f) => f.to_string(),
+                    Data::Bool(b) => b.to_string(),
+                    // Date cells are read as the date they show.
+                    Data::DateTime(d) => {
+                        let (y, m, day, ..) = d.to_ymd_hms_milli();
+                        format!("{y:04}-{m:02}-{day:02}")
+                    }
+                    Data::DateTimeIso(s) => s.chars().take(10).collect(),
+                    other => other.to_string(),
+                })
+                .collect();
+            (row.number, cells)
         })
         .collect())
 }

@@ -801,7 +801,10 @@ pub async fn import(
     filename: &str,
 ) -> Result<ImportReport, AppError> {
     use super::import::{self as imp, Directory};
-    let table = match imp::read_table(bytes, filename) {
+    // Off the async threads, behind the parse bound (see `web::upload`).
+    let (owned, name) = (bytes.to_vec(), filename.to_owned());
+    let read = crate::web::upload::parse_off_the_exam(move || imp::read_table(&owned, &name));
+    let table = match read.await? {
         Ok(t) => t,
         Err(p) => {
             return Ok(ImportReport {

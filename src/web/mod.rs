@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod page;
+pub mod upload;
 
 pub use auth::{AuthUser, CurrentUser, MaybeUser};
 pub use client_addr::ClientAddr;

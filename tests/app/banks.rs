@@ -1492,3 +1492,112 @@ async fn html_in_imported_questions_is_sanitised_where_it_is_shown() {
         );
     }
 }
+
+/// The hostile workbooks of issue 15, each with the limit it must be refused
+/// at (the limit's value appears in the message in both languages).
+pub(crate) fn hostile_files() -> &'static [(&'static str, Vec<u8>, u64)] {
+    use merit::web::upload::{Limit, MAX_CELL_CHARS, MAX_ENTRY_BYTES, hostile};
+    static FILES: std::sync::LazyLock<Vec<(&'static str, Vec<u8>, u64)>> =
+        std::sync::LazyLock::new(|| {
+            vec![
+                ("corners.xlsx", hostile::corner_cells(), Limit::Rows.max()),
+                (
+                    "long-string.xlsx",
+                    hostile::huge_shared_string(MAX_CELL_CHARS + 1),
+                    Limit::CellChars.max(),
+                ),
+                (
+                    "whitespace.xlsx",
+                    hostile::whitespace_bomb(MAX_ENTRY_BYTES as usize + 4096),
+                    Limit::EntryBytes.max(),
+                ),
+            ]
+        });
+    &FILES
+}
+
+#[tokio::test]
+async fn hostile_workbooks_are_refused_naming_the_limit_and_the_server_still_answers() {
+    let app = TestApp::new().await;
+    let s = setup(&app).await;
+    for (name, bytes, max) in hostile_files() {
+        for dry_run in [true, false] {
+            let r = upload(
+                &s.b1,
+                &format!(
+                    "/api/banks/{}/import?file_name={name}&dry_run={dry_run}",
+                    s.bank
+                ),
+                bytes.clone(),
+            )
+            .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name}: {}",
+                r.text()
+            );
+            let detail = r.json()["errors"][0]["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(detail.contains(&max.to_string()), "{name}: {detail}");
+        }
+    }
+    assert!(
+        questions(&s.b1, s.bank, "").await.is_empty(),
+        "nothing imported"
+    );
+    // A plain import still works after them.
+    let ok = "::a:: 1+1=2 {T}\n";
+    let r = import(&s.b1, s.bank, "ok.gift", ok.as_bytes().to_vec()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
+
+#[tokio::test]
+async fn a_csv_past_the_column_limit_is_refused_naming_it() {
+    let app = TestApp::new().await;
+    let s = setup(&app).await;
+    let max = merit::web::upload::MAX_COLUMNS;
+    let mut csv = "kind,stem\n".to_owned();
+    csv.push_str(&vec!["x"; max + 1].join(","));
+    csv.push('\n');
+    let r = import(&s.b1, s.bank, "wide.csv", csv.into_bytes()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains(&max.to_string()), "{}", r.text());
+}
+
+#[tokio::test]
+async fn moodle_xml_nested_past_the_depth_limit_is_refused() {
+    let app = TestApp::new().await;
+    let s = setup(&app).await;
+    let deep = format!(
+        "<quiz>{}{}</quiz>",
+        "<a>".repeat(100_000),
+        "</a>".repeat(100_000)
+    );
+    let r = import(&s.b1, s.bank, "deep.xml", deep.into_bytes()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let max = merit::web::upload::MAX_XML_DEPTH.to_string();
+    assert!(r.text().contains(&max), "{}", r.text());
+}
+
+#[tokio::test]
+async fn toml_and_gift_dense_with_entries_are_refused_before_parsing() {
+    let app = TestApp::new().await;
+    let s = setup(&app).await;
+    let max = merit::web::upload::MAX_ENTRIES;
+    for (name, text) in [
+        ("dense.toml", "=\n".repeat(max + 1)),
+        ("dense.gift", format!("q {{{}}}", "~a".repeat(max + 1))),
+    ] {
+        let r = import(&s.b1, s.bank, name, text.into_bytes()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.text()
+        );
+        assert!(r.text().contains(&max.to_string()), "{name}: {}", r.text());
+    }
+}

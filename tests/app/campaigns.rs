@@ -1524,3 +1524,48 @@ async fn the_applications_list_is_searched_by_name_username_or_email() {
     assert_eq!(by_username["items"][0]["email"], "thisinh.demo@example.vn");
     assert_eq!(search("zzz-nobody").await["total"], 0);
 }
+
+#[tokio::test]
+async fn hostile_workbooks_are_refused_naming_the_limit_and_the_server_still_answers() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let (id, _) = w.published().await;
+    let mut b = app.browser();
+    b.sign_in("hr.a", PASSWORD).await;
+    b.get(&format!("/campaigns/{id}")).await;
+    let cookies = b
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let csrf = b.csrf.clone().unwrap();
+    let boundary = "merit-test-boundary";
+    for (name, bytes, max) in crate::banks::hostile_files() {
+        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::post(format!("/campaigns/{id}/applicants/import?csrf={csrf}"))
+            .header(header::COOKIE, &cookies)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        let r = app.send(req).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.text()
+        );
+        assert!(r.text().contains(&max.to_string()), "{name}: {}", r.text());
+    }
+    let list = w
+        .hr_a
+        .get(&format!("/api/campaigns/{id}/applications"))
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.json()["total"], 0, "nothing imported");
+}

@@ -3,6 +3,7 @@
 
 #[path = "../common/database.rs"]
 mod database;
+mod fuzz;
 mod harness;
 
 mod accounts;

@@ -1121,3 +1121,27 @@ async fn a_plans_cap_applies_the_ratio_to_the_departures_of_all_its_units() {
         "{detail}"
     );
 }
+
+#[tokio::test]
+async fn hostile_workbooks_are_refused_naming_the_limit_and_the_server_still_answers() {
+    let app = TestApp::new().await;
+    let p = province(&app).await;
+    let ha = personnel(&app, "nv.ha", p.ha).await;
+    for (name, bytes, max) in crate::banks::hostile_files() {
+        let r = upload(&ha, name, bytes).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.text()
+        );
+        let report = r.json();
+        assert_eq!(report["imported"], 0);
+        let problem = report["problems"][0]["problem"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(problem.contains(&max.to_string()), "{name}: {problem}");
+    }
+    let r = ha.get("/api/staff").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}

@@ -51,6 +51,8 @@
 //! images. All eight kinds can be written, so `write` never drops a question.
 
 use quick_xml::Reader;
+
+use crate::web::upload::{Limit, MAX_XML_DEPTH, Refused};
 use quick_xml::XmlVersion;
 use quick_xml::escape::{escape, resolve_predefined_entity};
 use quick_xml::events::{BytesStart, Event};
@@ -286,7 +288,15 @@ fn read_tree(text: &str, parsed: &mut Parsed) -> Result<Element, Problem> {
         };
         let line = lines.line_of(offset);
         match event {
-            Event::Start(start) => stack.push(element(&start, line)?),
+            Event::Start(start) => {
+                // Deep nesting is never a question bank; the tree is dropped
+                // recursively, so it is refused before it is built.
+                if stack.len() >= MAX_XML_DEPTH {
+                    let refused = Refused::new(Limit::XmlDepth, line.to_string());
+                    return Err(problem(line, refused.english()));
+                }
+                stack.push(element(&start, line)?);
+            }
             Event::Empty(start) => {
                 let el = element(&start, line)?;
                 attach(&mut stack, &mut root, el)?;

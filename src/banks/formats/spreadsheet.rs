@@ -46,7 +46,8 @@
 //!   Excel writes it in the Vietnamese locale, or tab) is taken from the header
 //!   line; an Excel `sep=;` first line is honoured. Other encodings are refused
 //!   with a hint to save as "CSV UTF-8".
-//! - XLSX (also XLS and ODS): the first sheet. Numbers come back as numbers
+//! - XLSX (save XLS and ODS as XLSX): the first sheet, read within the
+//!   limits of `web::upload`. Numbers come back as numbers
 //!   (`1` as `1.0`), which are read as the text `1`. A formula is read as its
 //!   text (`=SUM(A1:A3)`), never as its result, with a warning; a date cell is
 //!   an error (format the column as Text).
@@ -70,15 +71,15 @@
 //! author, reviewer) has no column.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::Data;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 use crate::banks::model::{
     Answer, Choice, ImportedQuestion, Kind, MatchPair, NumericAnswer, NumericValue, Parsed,
     Problem, Provenance, Question, Status, TextAnswer, TextFormat,
 };
+use crate::web::upload::{Budget, Refused, SheetError, check_upload_size, read_first_sheet};
 
 /// Difficulty of a row whose `difficulty` cell is empty.
 pub const DEFAULT_DIFFICULTY: u8 = 3;
@@ -87,21 +88,41 @@ pub const DEFAULT_POINTS: f64 = 1.0;
 
 /// Reads a CSV file (UTF-8, comma, semicolon or tab separated).
 pub fn parse_csv(bytes: &[u8]) -> Parsed {
+    read_csv(bytes).unwrap_or_else(refused)
+}
+
+/// Reads a CSV file within the limits of `web::upload`.
+pub fn read_csv(bytes: &[u8]) -> Result<Parsed, Refused> {
     let mut parsed = Parsed::default();
     match csv_table(bytes) {
         Ok(table) => read_table(&table, &mut parsed),
-        Err(problem) => parsed.errors.push(problem),
+        Err(Unread::Problem(problem)) => parsed.errors.push(problem),
+        Err(Unread::Limit(r)) => return Err(r),
     }
-    parsed
+    Ok(parsed)
 }
 
-/// Reads the first sheet of an XLSX workbook (XLS and ODS work too).
+/// Reads the first sheet of an XLSX workbook; a limit it goes past is one
+/// error of the file.
 pub fn parse_xlsx(bytes: &[u8]) -> Parsed {
+    read_xlsx(bytes).unwrap_or_else(refused)
+}
+
+/// Reads the first sheet of an XLSX workbook within the limits of
+/// `web::upload`; past one the whole file is refused.
+pub fn read_xlsx(bytes: &[u8]) -> Result<Parsed, Refused> {
     let mut parsed = Parsed::default();
     match workbook_table(bytes, &mut parsed) {
         Ok(table) => read_table(&table, &mut parsed),
-        Err(problem) => parsed.errors.push(problem),
+        Err(Unread::Problem(problem)) => parsed.errors.push(problem),
+        Err(Unread::Limit(r)) => return Err(r),
     }
+    Ok(parsed)
+}
+
+fn refused(r: Refused) -> Parsed {
+    let mut parsed = Parsed::default();
+    parsed.errors.push(file_problem(r.english()));
     parsed
 }
 
@@ -469,7 +490,9 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
     }
 }
 
-fn csv_table(bytes: &[u8]) -> Result<Table, Problem> {
+fn csv_table(bytes: &[u8]) -> Result<Table, Unread> {
+    check_upload_size(bytes)?;
+    let mut budget = Budget::default();
     let mut bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // Excel's "sep=;" line fixes the delimiter and is not shown as a row.
     let mut delimiter = None;
@@ -510,6 +533,7 @@ fn csv_table(bytes: &[u8]) -> Result<Table, Problem> {
         }
         let number = previous_row + 1 + blank_lines(bytes.get(start..).unwrap_or_default());
         previous_row = number;
+        budget.row(number, record.len())?;
         let mut cells = Vec::with_capacity(record.len());
         for (i, field) in record.iter().enumerate() {
             let text = std::str::from_utf8(field).map_err(|_| Problem {
@@ -517,6 +541,7 @@ fn csv_table(bytes: &[u8]) -> Result<Table, Problem> {
                 column: Some(i + 1),
                 message: "the file is not UTF-8 text; in Excel choose \"Save as\" → \"CSV UTF-8 (Comma delimited)\", or upload the .xlsx file".to_owned(),
             })?;
+            budget.text(text, || format!("row {number}, column {}", i + 1))?;
             cells.push(unquote_formula_guard(text).to_owned());
         }
         rows.push(SheetRow { number, cells });
@@ -551,41 +576,45 @@ fn unquote_formula_guard(text: &str) -> &str {
     }
 }
 
-fn workbook_table(bytes: &[u8], parsed: &mut Parsed) -> Result<Table, Problem> {
-    let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
-        file_problem(format!(
-            "the file is not a spreadsheet that can be read (xlsx, xls, ods): {e}"
-        ))
+/// Why a file gave no table: a problem in it, or a limit it went past (which
+/// refuses the whole upload).
+enum Unread {
+    Problem(Problem),
+    Limit(Refused),
+}
+
+impl From<Problem> for Unread {
+    fn from(p: Problem) -> Self {
+        Unread::Problem(p)
+    }
+}
+
+impl From<Refused> for Unread {
+    fn from(r: Refused) -> Self {
+        Unread::Limit(r)
+    }
+}
+
+fn workbook_table(bytes: &[u8], parsed: &mut Parsed) -> Result<Table, Unread> {
+    // Read within the limits of `web::upload`: the declared dimension and the
+    // zip's own sizes are never trusted.
+    let sheet = read_first_sheet(bytes).map_err(|e| match e {
+        SheetError::Limit(r) => Unread::Limit(r),
+        SheetError::Unreadable(detail) => Unread::Problem(file_problem(format!(
+            "the file is not a spreadsheet that can be read (xlsx): {detail}"
+        ))),
     })?;
-    let Some(name) = workbook.sheet_names().first().cloned() else {
-        return Err(file_problem("the workbook has no sheets".to_owned()));
-    };
-    let range = workbook
-        .worksheet_range(&name)
-        .map_err(|e| file_problem(format!("sheet '{name}' cannot be read: {e}")))?;
-    // Formulas are read as text: a stem such as "=1+1" must stay "=1+1".
-    let formulas = workbook.worksheet_formula(&name).ok();
-    let Some((first_row, first_col)) = range.start() else {
-        return Ok(Table {
-            rows: Vec::new(),
-            first_column: 1,
-            bad_cells: Vec::new(),
-        });
-    };
-    let first_column = first_col as usize + 1;
+    let first_col = sheet.first_column;
+    let first_column = first_col + 1;
     let mut rows = Vec::new();
     let mut bad_cells = Vec::new();
-    for (r, row) in range.rows().enumerate() {
-        let number = first_row as usize + r + 1;
-        let mut cells = Vec::with_capacity(row.len());
-        for (c, cell) in row.iter().enumerate() {
-            let column = first_column + c;
-            let absolute = (first_row + r as u32, first_col + c as u32);
-            let formula = formulas
-                .as_ref()
-                .and_then(|f| f.get_value(absolute))
-                .filter(|f| !f.is_empty());
-            if let Some(formula) = formula {
+    for row in sheet.rows {
+        let number = row.number;
+        let mut cells = Vec::with_capacity(row.cells.len().saturating_sub(first_col));
+        for (c, cell) in row.cells.into_iter().enumerate().skip(first_col) {
+            let column = c + 1;
+            // Formulas are read as text: a stem such as "=1+1" must stay "=1+1".
+            if let Some(formula) = cell.formula {
                 let text = format!("={formula}");
                 parsed.warnings.push(Problem {
                     line: number,
@@ -597,16 +626,17 @@ fn workbook_table(bytes: &[u8], parsed: &mut Parsed) -> Result<Table, Problem> {
                 cells.push(text);
                 continue;
             }
+            let cell = cell.value;
             cells.push(match cell {
                 Data::Empty => String::new(),
-                Data::String(s) => s.clone(),
+                Data::String(s) => s,
                 Data::Int(i) => i.to_string(),
                 // Excel keeps every number as a float: a typed 1 arrives as 1.0.
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                Data::Float(f) => num(*f),
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+                Data::Float(f) => num(f),
                 Data::Bool(b) => b.to_string(),
                 Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
-                    let shown = match cell {
+                    let shown = match &cell {
                         Data::DateTime(d) if d.is_datetime() => {
                             let (y, m, day, h, min, _, _) = d.to_ymd_hms_milli();
                             if h == 0 && min == 0 {
