@@ -368,8 +368,7 @@ pub async fn export(
         )
     } else {
         (
-            import::to_csv(&rows)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("csv export: {e}")))?,
+            import::to_csv(&rows).into_bytes(),
             "text/csv; charset=utf-8",
             "csv",
         )

@@ -1524,3 +1524,55 @@ async fn the_applications_list_is_searched_by_name_username_or_email() {
     assert_eq!(by_username["items"][0]["email"], "thisinh.demo@example.vn");
     assert_eq!(search("zzz-nobody").await["total"], 0);
 }
+
+#[tokio::test]
+async fn the_applications_export_neutralises_a_name_or_reason_a_spreadsheet_would_run() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let (id, position) = w.published().await;
+    let evil = r#"=HYPERLINK("http://evil","x")"#;
+    let r = app
+        .api(None)
+        .post(
+            "/api/register",
+            json!({
+                "full_name": evil,
+                "date_of_birth": "1996-04-30",
+                "national_id": "001196012345",
+                "email": "evil@example.vn",
+                "password": "hoa-sen-trong-dam"
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let cand = app.api(r.json()["token"].as_str().map(str::to_owned));
+    let a = cand
+        .post(
+            &format!("/api/campaigns/{id}/applications"),
+            json!({"position_id": position}),
+        )
+        .await
+        .json();
+    let r = w
+        .hr_a
+        .post(
+            &format!("/api/applications/{}/decision", a["id"]),
+            json!({"decision": "reject", "reason": "@SUM(1+1)"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let csv = w
+        .hr_a
+        .get(&format!("/campaigns/{id}/applications.csv"))
+        .await
+        .text();
+    assert!(
+        csv.contains(r#""'=HYPERLINK(""http://evil"",""x"")""#),
+        "{csv}"
+    );
+    assert!(csv.contains(",'@SUM(1+1),"), "{csv}");
+    assert!(
+        !csv.contains(",=HYPERLINK") && !csv.contains(",@SUM"),
+        "{csv}"
+    );
+}
