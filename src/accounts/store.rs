@@ -181,6 +181,7 @@ pub struct UserFilter {
     /// Part of the username, full name or email.
     pub q: Option<String>,
     pub role: Option<String>,
+    #[serde(default, deserialize_with = "crate::web::extract::page")]
     pub page: Option<u64>,
 }
 

@@ -81,6 +81,7 @@ pub struct Filter {
     /// Substring of the target.
     pub target: Option<String>,
     /// 1-based page.
+    #[serde(default, deserialize_with = "crate::web::extract::page")]
     pub page: Option<u64>,
 }
 

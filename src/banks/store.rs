@@ -549,6 +549,7 @@ pub struct Filter {
     /// Words in the title, stem, options or tags; case and diacritics ignored.
     pub q: Option<String>,
     /// 1-based page.
+    #[serde(default, deserialize_with = "crate::web::extract::page")]
     pub page: Option<u64>,
 }
 
