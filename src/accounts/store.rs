@@ -191,9 +191,18 @@ pub const PAGE_SIZE: u64 = 50;
 /// email (usernames and emails are stored in lower case).
 fn matching(text: &str) -> Condition {
     Condition::any()
-        .add(user::Column::Username.contains(text.to_lowercase()))
-        .add(user::Column::FullName.contains(text))
-        .add(user::Column::Email.contains(text.to_lowercase()))
+        .add(crate::db::contains(
+            (user::Entity, user::Column::Username),
+            &text.to_lowercase(),
+        ))
+        .add(crate::db::contains(
+            (user::Entity, user::Column::FullName),
+            text,
+        ))
+        .add(crate::db::contains(
+            (user::Entity, user::Column::Email),
+            &text.to_lowercase(),
+        ))
 }
 
 /// The ids of the accounts a search for `text` finds, as a subquery for lists
