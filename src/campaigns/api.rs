@@ -70,7 +70,9 @@ impl From<&campaign::Model> for CampaignView {
     }
 }
 
+/// Named apart from the staff records' `PositionView` in the OpenAPI document.
 #[derive(Serialize, ToSchema)]
+#[schema(as = CampaignPositionView)]
 pub struct PositionView {
     pub id: i32,
     pub code: String,

@@ -1576,3 +1576,17 @@ async fn the_applications_export_neutralises_a_name_or_reason_a_spreadsheet_woul
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_a_campaigns_positions_as_they_are_sent() {
+    let app = TestApp::new().await;
+    let doc = app.api(None).get("/api/openapi.json").await.json();
+    let schemas = &doc["components"]["schemas"];
+    let campaign = &schemas["CampaignPositionView"]["properties"];
+    assert!(
+        campaign["code"].is_object() && campaign["quota"].is_object(),
+        "{campaign}"
+    );
+    let staff = &schemas["PositionView"]["properties"];
+    assert!(staff["org_unit_id"].is_object(), "{staff}");
+}
