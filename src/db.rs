@@ -149,3 +149,50 @@ mod tests {
         );
     }
 }
+
+/// A `LIKE` pattern that matches `text` as typed: `%`, `_` and the escape
+/// character itself are literal, not wildcards. Use with `ESCAPE '\'`
+/// ([`like`]), which SQLite and PostgreSQL both understand.
+pub fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// `column LIKE pattern ESCAPE '\'`, where the pattern is `text` as typed with
+/// `%` before it when `any_before` and after it when `any_after`: every search
+/// box goes through here, so a `%` or `_` in it finds only itself.
+pub fn like(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    any_before: bool,
+    text: &str,
+    any_after: bool,
+) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{ExprTrait, LikeExpr};
+    let pattern = format!(
+        "{}{}{}",
+        if any_before { "%" } else { "" },
+        like_literal(text),
+        if any_after { "%" } else { "" }
+    );
+    sea_orm::sea_query::Expr::col(column).like(LikeExpr::new(pattern).escape('\\'))
+}
+
+/// `column LIKE '%text%'`, with `text` literal.
+pub fn contains(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    text: &str,
+) -> sea_orm::sea_query::Expr {
+    like(column, true, text, true)
+}
+
+#[cfg(test)]
+mod like_tests {
+    use super::like_literal;
+
+    #[test]
+    fn wildcards_typed_in_a_search_are_literal() {
+        assert_eq!(like_literal("50%_a\\b"), "50\\%\\_a\\\\b");
+        assert_eq!(like_literal("Nguyễn"), "Nguyễn");
+    }
+}

@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::document))
         .fallback(|| async { web::AppError::NotFound })
+        .layer(web::error::catch_panics())
         .layer(middleware::from_fn(web::page::html_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -1,9 +1,10 @@
 //! HTML pages: sign-in, registration, password, language, and the
 //! administrators' account pages.
 
+use crate::web::Query;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};

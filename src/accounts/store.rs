@@ -181,6 +181,7 @@ pub struct UserFilter {
     /// Part of the username, full name or email.
     pub q: Option<String>,
     pub role: Option<String>,
+    #[serde(default, deserialize_with = "crate::web::extract::page")]
     pub page: Option<u64>,
 }
 
@@ -190,9 +191,18 @@ pub const PAGE_SIZE: u64 = 50;
 /// email (usernames and emails are stored in lower case).
 fn matching(text: &str) -> Condition {
     Condition::any()
-        .add(user::Column::Username.contains(text.to_lowercase()))
-        .add(user::Column::FullName.contains(text))
-        .add(user::Column::Email.contains(text.to_lowercase()))
+        .add(crate::db::contains(
+            (user::Entity, user::Column::Username),
+            &text.to_lowercase(),
+        ))
+        .add(crate::db::contains(
+            (user::Entity, user::Column::FullName),
+            text,
+        ))
+        .add(crate::db::contains(
+            (user::Entity, user::Column::Email),
+            &text.to_lowercase(),
+        ))
 }
 
 /// The ids of the accounts a search for `text` finds, as a subquery for lists

@@ -811,7 +811,7 @@ pub struct BoardFilter {
     /// Part of a candidate's name, username or email.
     #[serde(default)]
     pub q: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::extract::page")]
     pub page: Option<u64>,
 }
 

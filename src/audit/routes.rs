@@ -1,8 +1,9 @@
 //! Administrators browse and filter the audit log.
 
+use crate::web::Query;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde::Serialize;

@@ -81,6 +81,7 @@ pub struct Filter {
     /// Substring of the target.
     pub target: Option<String>,
     /// 1-based page.
+    #[serde(default, deserialize_with = "crate::web::extract::page")]
     pub page: Option<u64>,
 }
 
@@ -98,7 +99,7 @@ pub async fn list(
         q = q.filter(Column::ActorName.eq(a.trim().to_lowercase()));
     }
     if let Some(t) = filter.target.as_deref().filter(|s| !s.is_empty()) {
-        q = q.filter(Column::Target.contains(t));
+        q = q.filter(crate::db::contains((Entity, Column::Target), t));
     }
     let total = q.clone().count(db).await?;
     let page = filter.page.unwrap_or(1).max(1);

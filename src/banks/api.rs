@@ -1,9 +1,10 @@
 //! JSON API for banks under `/api/banks`. The same services as the pages; the
 //! same access rules (candidates and personnel 403, other boards' banks 404).
 
+use crate::web::Query;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};

@@ -43,10 +43,36 @@ fn clean(html: &str) -> String {
     ammonia::Builder::default()
         // Images are allowed (stems often need a figure); only from this site,
         // the web or data: URLs, which the page's CSP also allows.
-        .url_schemes(["http", "https", "data", "mailto"].into_iter().collect())
+        .url_schemes(["http", "https", "data"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::PassThrough)
+        // A link leads only to the web or this site: a data: page opened from
+        // an exam could pose as merit.
+        .attribute_filter(|element, attribute, value| {
+            let image = element == "img" && attribute == "src";
+            match url_scheme(value) {
+                Some(scheme) if scheme == "data" && !image => None,
+                Some(scheme) if attribute == "href" && scheme != "http" && scheme != "https" => {
+                    None
+                }
+                _ => Some(value.into()),
+            }
+        })
         .link_rel(Some("noopener noreferrer nofollow"))
         .clean(html)
         .to_string()
+}
+
+/// The scheme of a URL as a browser reads it (whitespace and control
+/// characters dropped, lower case), or `None` for a relative URL.
+fn url_scheme(url: &str) -> Option<String> {
+    let url: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .collect();
+    let end = url.find([':', '/', '?', '#'])?;
+    url[end..]
+        .starts_with(':')
+        .then(|| url[..end].to_ascii_lowercase())
 }
 
 pub fn escape(text: &str) -> String {
@@ -243,6 +269,43 @@ mod tests {
             "&lt;b&gt;1 &lt; 2&lt;/b&gt;<br>x"
         );
         assert!(!to_html("[x](javascript:alert(1))", TextFormat::Markdown).contains("javascript"));
+    }
+
+    #[test]
+    fn links_lead_only_to_the_web_or_this_site_but_images_may_be_data() {
+        for evil in [
+            "<a href=\"data:text/html,<script>alert(1)</script>\">x</a>",
+            "<a href=\" DATA:text/html;base64,PHNjcmlwdD4=\">x</a>",
+            "<a href=\"da&#x09;ta:text/html,x\">x</a>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<a href=\"mailto:x@example.vn\">x</a>",
+            "<a href=\"vbscript:x\">x</a>",
+        ] {
+            let html = to_html(evil, TextFormat::Html);
+            assert!(!html.contains("href"), "{evil} gave {html}");
+        }
+        assert!(
+            !to_html("[x](data:text/html,x)", TextFormat::Markdown).contains("data:"),
+            "a Markdown link"
+        );
+        for kept in [
+            "https://example.vn/a",
+            "http://example.vn",
+            "/banks/1",
+            "luat.html#d2",
+            "?q=1",
+        ] {
+            let html = to_html(&format!("<a href=\"{kept}\">x</a>"), TextFormat::Html);
+            assert!(
+                html.contains(&format!("href=\"{kept}\"")),
+                "{kept} gave {html}"
+            );
+        }
+        let img = to_html(
+            "<img src=\"data:image/png;base64,iVBORw0KGgo=\">",
+            TextFormat::Html,
+        );
+        assert!(img.contains("src=\"data:image/png"), "{img}");
     }
 
     #[test]

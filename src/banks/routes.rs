@@ -1,9 +1,10 @@
 //! Board pages for banks: the list with its matrix, questions with filters,
 //! the editor with a live preview, review, import and export.
 
+use crate::web::Query;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -36,18 +36,8 @@ pub fn status_of(v: &version::Model) -> Status {
     Status::parse(&v.status).unwrap_or(Status::Draft)
 }
 
-/// `%` and `_` typed by a person are literal characters, not wildcards.
 fn like(col: version::Column, prefix_any: bool, text: &str, suffix_any: bool) -> Expr {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let pattern = format!(
-        "{}{escaped}{}",
-        if prefix_any { "%" } else { "" },
-        if suffix_any { "%" } else { "" }
-    );
-    Expr::col((version::Entity, col)).like(LikeExpr::new(pattern).escape('\\'))
+    crate::db::like((version::Entity, col), prefix_any, text, suffix_any)
 }
 
 /// Versions under a topic: the topic itself and every topic below it.
@@ -549,6 +539,7 @@ pub struct Filter {
     /// Words in the title, stem, options or tags; case and diacritics ignored.
     pub q: Option<String>,
     /// 1-based page.
+    #[serde(default, deserialize_with = "crate::web::extract::page")]
     pub page: Option<u64>,
 }
 

@@ -1,7 +1,8 @@
 //! JSON API for campaigns and applications.
 
+use crate::web::Query;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
@@ -69,7 +70,9 @@ impl From<&campaign::Model> for CampaignView {
     }
 }
 
+/// Named apart from the staff records' `PositionView` in the OpenAPI document.
 #[derive(Serialize, ToSchema)]
+#[schema(as = CampaignPositionView)]
 pub struct PositionView {
     pub id: i32,
     pub code: String,

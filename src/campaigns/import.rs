@@ -446,8 +446,8 @@ pub fn export_csv(
     rows: &[ApplicationRow],
     positions: &[position::Model],
 ) -> Result<String, String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut w = crate::web::csv::Csv::new();
+    w.text_row([
         "application",
         "full_name",
         "email",
@@ -457,8 +457,7 @@ pub fn export_csv(
         "status",
         "reject_reason",
         "extra_minutes",
-    ])
-    .map_err(|e| e.to_string())?;
+    ]);
     for r in rows {
         let a = &r.application;
         let position = positions
@@ -480,7 +479,7 @@ pub fn export_csv(
             .map(super::domain::section_key)
             .collect::<Vec<_>>()
             .join("; ");
-        w.write_record([
+        w.text_row([
             a.id.to_string(),
             r.candidate.full_name.clone(),
             r.candidate.email.clone().unwrap_or_default(),
@@ -490,12 +489,9 @@ pub fn export_csv(
             a.status.clone(),
             a.reject_reason.clone().unwrap_or_default(),
             a.extra_minutes.to_string(),
-        ])
-        .map_err(|e| e.to_string())?;
+        ]);
     }
-    let bytes = w.into_inner().map_err(|e| e.to_string())?;
-    // A BOM so Excel opens the Vietnamese names as UTF-8.
-    Ok(format!("\u{FEFF}{}", String::from_utf8_lossy(&bytes)))
+    Ok(w.finish())
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! HTML pages for campaigns and applications: personnel manage, candidates apply.
 
+use crate::web::Query;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -724,6 +725,7 @@ struct RawFilter {
     status: Option<String>,
     position_id: Option<String>,
     q: Option<String>,
+    #[serde(default, deserialize_with = "crate::web::extract::page")]
     page: Option<u64>,
 }
 

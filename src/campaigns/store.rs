@@ -283,6 +283,7 @@ pub struct ApplicationFilter {
     pub position_id: Option<i32>,
     /// Part of the candidate's name or email.
     pub q: Option<String>,
+    #[serde(default, deserialize_with = "crate::web::extract::page")]
     pub page: Option<u64>,
 }
 

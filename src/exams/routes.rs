@@ -1,9 +1,10 @@
 //! HTML pages for papers: the board's editor with its feasibility check,
 //! previews, publishing, forms and the fairness report.
 
+use crate::web::Query;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};

@@ -69,19 +69,18 @@ enum Cell {
     Empty,
 }
 
-pub fn csv(r: &CampaignResults) -> Result<String, String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header(r)).map_err(|e| e.to_string())?;
+pub fn csv(r: &CampaignResults) -> String {
+    use crate::web::csv::{Cell as CsvCell, Csv};
+    let mut w = Csv::new();
+    w.text_row(header(r));
     for row in rows(r) {
-        w.write_record(row.iter().map(|c| match c {
-            Cell::Text(t) => t.clone(),
-            Cell::Number(n) => numbers::score(*n),
-            Cell::Empty => String::new(),
-        }))
-        .map_err(|e| e.to_string())?;
+        w.row(row.iter().map(|c| match c {
+            Cell::Text(t) => CsvCell::text(t.as_str()),
+            Cell::Number(n) => CsvCell::Number(numbers::score(*n)),
+            Cell::Empty => CsvCell::text(""),
+        }));
     }
-    let bytes = w.into_inner().map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| e.to_string())
+    w.finish()
 }
 
 pub fn xlsx(r: &CampaignResults) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {

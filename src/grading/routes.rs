@@ -244,7 +244,7 @@ async fn results_csv(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let r = service::results_for(&state, &user, id).await?;
-    let body = super::export::csv(&r).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let body = super::export::csv(&r);
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -1,7 +1,8 @@
 //! JSON API for streamlining plans and the workforce dashboard.
 
+use crate::web::Query;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};

@@ -1,7 +1,8 @@
 //! JSON API for staff records, positions, grades and base salaries.
 
+use crate::web::Query;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -368,8 +369,7 @@ pub async fn export(
         )
     } else {
         (
-            import::to_csv(&rows)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("csv export: {e}")))?,
+            import::to_csv(&rows).into_bytes(),
             "text/csv; charset=utf-8",
             "csv",
         )

@@ -158,7 +158,7 @@ fn csv_table(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, Problem> {
             budget
                 .text(text, || format!("row {row}"))
                 .map_err(|r| file_problem(r.text()))?;
-            cells.push(text.trim().to_owned());
+            cells.push(crate::web::csv::unguard(text.trim()).to_owned());
         }
         rows.push((row, cells));
     }
@@ -358,22 +358,13 @@ pub fn problem_from_field(row: usize, e: &crate::web::error::FieldError) -> Prob
     Problem::new(row, &column_of_field(e.field), e.text.clone())
 }
 
-/// A cell that Excel would run as a formula is written with a leading quote.
-fn guard(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
-pub fn to_csv(rows: &[Vec<String>]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    w.write_record(COLUMNS)?;
+pub fn to_csv(rows: &[Vec<String>]) -> String {
+    let mut w = crate::web::csv::Csv::new();
+    w.text_row(COLUMNS);
     for r in rows {
-        w.write_record(r.iter().map(|c| guard(c)))?;
+        w.text_row(r);
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    w.finish()
 }
 
 pub fn to_xlsx(rows: &[Vec<String>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
@@ -467,7 +458,7 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let csv = to_csv(std::slice::from_ref(&row)).unwrap();
+        let csv = to_csv(std::slice::from_ref(&row)).into_bytes();
         let (rows, problems) = to_new_staff(&read_table(&csv, "x.csv").unwrap(), &dir());
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(rows[0].1.full_name, "Lê Thị Hoa");
@@ -482,7 +473,7 @@ mod tests {
     fn formulas_are_not_exported_as_formulas() {
         let mut row = vec![String::new(); COLUMNS.len()];
         row[0] = "=HYPERLINK(\"x\")".to_owned();
-        let csv = String::from_utf8(to_csv(&[row]).unwrap()).unwrap();
+        let csv = to_csv(std::slice::from_ref(&row));
         assert!(csv.contains("'=HYPERLINK"));
     }
 }

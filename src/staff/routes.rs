@@ -1,9 +1,10 @@
 //! HTML pages for staff records and job positions. Thin: the checks live in
 //! `service.rs`, shared with the JSON API.
 
+use crate::web::Query;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};

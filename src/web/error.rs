@@ -30,6 +30,9 @@ impl FieldError {
 pub enum AppError {
     #[error("{}", .0.english())]
     BadRequest(Text),
+    /// A malformed request, with the field at fault.
+    #[error("{}", .0.text.english())]
+    BadField(FieldError),
     #[error("sign in first")]
     Unauthorized,
     #[error("you do not have access to this")]
@@ -82,6 +85,10 @@ impl AppError {
         AppError::BadRequest(text.into())
     }
 
+    pub fn bad_field(field: &'static str, text: impl Into<Text>) -> Self {
+        AppError::BadField(FieldError::new(field, text))
+    }
+
     /// The messages a person sees, in their language, without field names.
     pub fn messages(&self, locale: Locale) -> Vec<String> {
         self.details(locale).into_iter().map(|(_, m)| m).collect()
@@ -101,7 +108,7 @@ impl AppError {
 
     pub fn status_code(&self) -> StatusCode {
         match self {
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::BadField(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
@@ -126,7 +133,9 @@ impl AppError {
                 .iter()
                 .map(|e| (e.field, e.text.render(locale)))
                 .collect(),
-            AppError::Conflict(e) => vec![(e.field, e.text.render(locale))],
+            AppError::Conflict(e) | AppError::BadField(e) => {
+                vec![(e.field, e.text.render(locale))]
+            }
             AppError::Internal(_) => key("error.internal"),
         }
     }
@@ -176,3 +185,52 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// The layer that turns a handler's panic into a plain 500 (merit's error
+/// body) and one log line, instead of a dropped connection.
+pub fn catch_panics() -> tower_http::catch_panic::CatchPanicLayer<fn(PanicPayload) -> Response> {
+    tower_http::catch_panic::CatchPanicLayer::custom(panic_response as fn(PanicPayload) -> Response)
+}
+
+type PanicPayload = Box<dyn std::any::Any + Send + 'static>;
+
+fn panic_response(payload: PanicPayload) -> Response {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    AppError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_plain_500() {
+        let app = axum::Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async {
+                    let n: u64 = u64::MAX;
+                    i64::try_from(n).expect("out of range");
+                }),
+            )
+            .layer(super::catch_panics());
+        let r = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("\"errors\""), "{body}");
+        assert!(
+            !body.contains("out of range"),
+            "no panic detail to the client: {body}"
+        );
+    }
+}

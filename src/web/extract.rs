@@ -49,13 +49,73 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Query(v)| Query(v))
-            .map_err(|e| {
-                AppError::bad_request(Text::key("error.bad_query").with("detail", e.body_text()))
-            })
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parse_query(parts.uri.query().unwrap_or_default()).map(Query)
+    }
+}
+
+/// A query string as a `T`; what does not fit is refused with the field named.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let names = std::cell::Cell::new(&[] as &'static [&'static str]);
+    let de = FieldNames {
+        inner: serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes())),
+        names: &names,
+    };
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let text = Text::key("error.bad_query").with("detail", e.into_inner());
+        match names.get().iter().find(|n| **n == path) {
+            Some(field) => AppError::bad_field(field, text),
+            None => AppError::bad_request(text),
+        }
+    })
+}
+
+/// Notes the field names a struct declares, so an error can name its field
+/// with the `&'static str` the error body carries.
+struct FieldNames<'a, D> {
+    inner: D,
+    names: &'a std::cell::Cell<&'static [&'static str]>,
+}
+
+impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for FieldNames<'_, D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_any(v)
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.names.set(fields);
+        self.inner.deserialize_struct(name, fields, v)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
+    }
+}
+
+/// The highest page a list is asked for: far past any list, and small enough
+/// that its offset fits the database's integers.
+pub const MAX_PAGE: u64 = 1_000_000;
+
+/// `page=`: a whole number from 1 to [`MAX_PAGE`]
+/// (`#[serde(default, deserialize_with = "crate::web::extract::page")]`).
+pub fn page<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    use serde::Deserialize;
+    let page = Option::<u64>::deserialize(d)?;
+    match page {
+        Some(p) if !(1..=MAX_PAGE).contains(&p) => Err(serde::de::Error::custom(format!(
+            "page {p} is not between 1 and {MAX_PAGE}"
+        ))),
+        other => Ok(other),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client_addr;
 pub mod cookies;
 pub mod csrf;
+pub mod csv;
 pub mod error;
 pub mod extract;
 pub mod i18n;

@@ -1569,3 +1569,69 @@ async fn hostile_workbooks_are_refused_naming_the_limit_and_the_server_still_ans
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(list.json()["total"], 0, "nothing imported");
 }
+
+#[tokio::test]
+async fn the_applications_export_neutralises_a_name_or_reason_a_spreadsheet_would_run() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let (id, position) = w.published().await;
+    let evil = r#"=HYPERLINK("http://evil","x")"#;
+    let r = app
+        .api(None)
+        .post(
+            "/api/register",
+            json!({
+                "full_name": evil,
+                "date_of_birth": "1996-04-30",
+                "national_id": "001196012345",
+                "email": "evil@example.vn",
+                "password": "hoa-sen-trong-dam"
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let cand = app.api(r.json()["token"].as_str().map(str::to_owned));
+    let a = cand
+        .post(
+            &format!("/api/campaigns/{id}/applications"),
+            json!({"position_id": position}),
+        )
+        .await
+        .json();
+    let r = w
+        .hr_a
+        .post(
+            &format!("/api/applications/{}/decision", a["id"]),
+            json!({"decision": "reject", "reason": "@SUM(1+1)"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let csv = w
+        .hr_a
+        .get(&format!("/campaigns/{id}/applications.csv"))
+        .await
+        .text();
+    assert!(
+        csv.contains(r#""'=HYPERLINK(""http://evil"",""x"")""#),
+        "{csv}"
+    );
+    assert!(csv.contains(",'@SUM(1+1),"), "{csv}");
+    assert!(
+        !csv.contains(",=HYPERLINK") && !csv.contains(",@SUM"),
+        "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_a_campaigns_positions_as_they_are_sent() {
+    let app = TestApp::new().await;
+    let doc = app.api(None).get("/api/openapi.json").await.json();
+    let schemas = &doc["components"]["schemas"];
+    let campaign = &schemas["CampaignPositionView"]["properties"];
+    assert!(
+        campaign["code"].is_object() && campaign["quota"].is_object(),
+        "{campaign}"
+    );
+    let staff = &schemas["PositionView"]["properties"];
+    assert!(staff["org_unit_id"].is_object(), "{staff}");
+}

@@ -397,7 +397,10 @@ async fn owners_see_the_ranking_page_exports_and_item_statistics_with_a_histogra
     let csv = hr.get(&format!("/campaigns/{campaign}/results.csv")).await;
     assert_eq!(csv.status, StatusCode::OK);
     let text = csv.text();
-    assert!(text.starts_with("position,application,full_name"), "{text}");
+    assert!(
+        text.starts_with("\u{feff}position,application,full_name"),
+        "{text}"
+    );
     assert!(text.contains("round_1/general_knowledge"));
     assert!(text.contains("thisinh03@example.vn"));
     let xlsx = hr.get(&format!("/campaigns/{campaign}/results.xlsx")).await;
@@ -1732,4 +1735,51 @@ async fn html_json_and_csv_show_the_same_rounded_scores() {
     assert_eq!(mine[0]["total"], 15.13);
     let page = me.get("/results").await.text();
     assert!(page.contains("15.13 / 60"), "{page}");
+}
+
+#[tokio::test]
+async fn the_results_export_neutralises_a_formula_name_and_keeps_numbers_numbers() {
+    use merit::accounts::entity::user;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = TestApp::new().await;
+    let (campaign, paper) = exam_day(&app).await;
+    sit(&app, "demo.candidate", paper, 60, 1).await;
+    let hr = personnel(&app).await;
+    hr.post(&format!("/api/papers/{paper}/grade"), json!({}))
+        .await;
+    // A candidate chooses their own full name at registration.
+    let evil = user::Entity::find()
+        .filter(user::Column::Username.eq("thisinh01@example.vn"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut evil: user::ActiveModel = evil.into();
+    evil.full_name = Set(r#"=HYPERLINK("http://evil","x")"#.to_owned());
+    evil.update(&app.state.db).await.unwrap();
+
+    let csv = hr
+        .get(&format!("/campaigns/{campaign}/results.csv"))
+        .await
+        .text();
+    assert!(
+        csv.contains(r#","'=HYPERLINK(""http://evil"",""x"")","#),
+        "{csv}"
+    );
+    assert!(!csv.contains(",=HYPERLINK"), "{csv}");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let score = header
+        .iter()
+        .position(|h| h.starts_with("round_1/"))
+        .unwrap();
+    let line: Vec<&str> = csv
+        .lines()
+        .find(|l| l.contains("demo.candidate"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert!(
+        line[score].parse::<f64>().is_ok(),
+        "the score is a bare number: {line:?}"
+    );
 }

@@ -1133,3 +1133,114 @@ async fn a_csrf_token_from_before_sign_in_is_refused_after_it() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_huge_or_zero_page_is_refused_with_the_field_named_on_every_list() {
+    let app = TestApp::new().await;
+    let admin = app.api_as(Role::Admin).await;
+    let lists = [
+        ("/api/audit", true),
+        ("/admin/audit", false),
+        ("/api/accounts", true),
+        ("/admin/accounts", false),
+        ("/api/banks/1/questions", true),
+        ("/banks/1/questions", false),
+        ("/api/campaigns/1/applications", true),
+        ("/campaigns/1/applications", false),
+        ("/api/papers/1/invigilation", true),
+        ("/papers/1/invigilation", false),
+    ];
+    for (path, api) in lists {
+        for page in [
+            "9223372036854775807",
+            "18446744073709551615",
+            "99999999999999999999",
+            "0",
+            "x",
+        ] {
+            let r = admin.get(&format!("{path}?page={page}")).await;
+            assert_eq!(
+                r.status,
+                StatusCode::BAD_REQUEST,
+                "{path}?page={page}: {}",
+                r.text()
+            );
+            if api {
+                assert_eq!(
+                    r.json()["errors"][0]["field"],
+                    "page",
+                    "{path}?page={page}: {}",
+                    r.text()
+                );
+            }
+        }
+        let r = admin.get(&format!("{path}?page=2")).await;
+        assert_ne!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{path}?page=2: {}",
+            r.text()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_numeric_query_parameter_out_of_its_range_is_refused_with_the_field_named() {
+    let app = TestApp::new().await;
+    let admin = app.api_as(Role::Admin).await;
+    let r = admin.get("/api/staff?unit_id=99999999999").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["errors"][0]["field"], "unit_id", "{}", r.text());
+}
+
+#[tokio::test]
+async fn a_percent_or_underscore_in_a_search_matches_only_itself() {
+    let app = TestApp::new().await;
+    merit::demo::load(&app.state).await.unwrap();
+    let admin = app.api_as(Role::Admin).await;
+    let hr = app
+        .api_login("demo.personnel", merit::demo::DEMO_PASSWORD)
+        .await;
+    let campaigns = hr.get("/api/campaigns").await.json();
+    let campaign = campaigns
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == merit::demo::DEMO_CAMPAIGN)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for wildcard in ["%25", "_", "%25%25", "thisinh%25"] {
+        let accounts = admin
+            .get(&format!("/api/accounts?q={wildcard}"))
+            .await
+            .json();
+        assert_eq!(accounts["total"], 0, "accounts q={wildcard}: {accounts}");
+        let apps = hr
+            .get(&format!(
+                "/api/campaigns/{campaign}/applications?q={wildcard}"
+            ))
+            .await
+            .json();
+        assert_eq!(apps["total"], 0, "applications q={wildcard}: {apps}");
+        let audit = admin
+            .get(&format!("/api/audit?target={wildcard}"))
+            .await
+            .json();
+        assert_eq!(
+            audit["items"],
+            json!([]),
+            "audit target={wildcard}: {audit}"
+        );
+    }
+    let apps = hr
+        .get(&format!("/api/campaigns/{campaign}/applications?q=thisinh"))
+        .await
+        .json();
+    assert!(
+        apps["total"].as_u64().unwrap() > 1,
+        "a plain search still finds: {apps}"
+    );
+    let accounts = admin.get("/api/accounts?q=demo.").await.json();
+    assert!(accounts["total"].as_u64().unwrap() > 1, "{accounts}");
+}

@@ -131,14 +131,11 @@ fn refused(r: Refused) -> Parsed {
 pub fn write_csv<'a>(
     questions: impl IntoIterator<Item = (&'a Question, &'a Provenance)>,
 ) -> String {
-    let rows = table_rows(questions);
-    let mut out = String::from('\u{feff}');
-    for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
+    let mut out = crate::web::csv::Csv::new();
+    for row in table_rows(questions) {
+        out.text_row(row);
     }
-    out
+    out.finish()
 }
 
 /// Writes questions as an XLSX workbook: bold, frozen header row, columns
@@ -542,7 +539,7 @@ fn csv_table(bytes: &[u8]) -> Result<Table, Unread> {
                 message: "the file is not UTF-8 text; in Excel choose \"Save as\" → \"CSV UTF-8 (Comma delimited)\", or upload the .xlsx file".to_owned(),
             })?;
             budget.text(text, || format!("row {number}, column {}", i + 1))?;
-            cells.push(unquote_formula_guard(text).to_owned());
+            cells.push(crate::web::csv::unguard(text).to_owned());
         }
         rows.push(SheetRow { number, cells });
     }
@@ -565,14 +562,6 @@ fn blank_lines(bytes: &[u8]) -> usize {
             return count;
         }
         count += 1;
-    }
-}
-
-/// The writer's guard against formula injection, undone.
-fn unquote_formula_guard(text: &str) -> &str {
-    match text.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) => rest,
-        _ => text,
     }
 }
 
@@ -1723,20 +1712,6 @@ fn question_cells(q: &Question, p: &Provenance) -> HashMap<Field, String> {
         }
     }
     cells
-}
-
-fn csv_cell(text: &str) -> String {
-    // Excel would run a cell starting with these as a formula.
-    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if guarded.contains([',', ';', '"', '\n', '\r', '\t']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
 }
 
 /// Excel refuses longer cells.
