@@ -442,12 +442,15 @@ fn multipart(
     cookies: &str,
     path: &str,
     file_name: &str,
-    content: &str,
+    content: impl AsRef<[u8]>,
 ) -> Request<Body> {
     let boundary = "merit-test-boundary";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n--{boundary}--\r\n"
-    );
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(content.as_ref());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     Request::post(format!("{path}?csrf={csrf}"))
         .header(header::COOKIE, cookies)
         .header(
@@ -1540,20 +1543,11 @@ async fn hostile_workbooks_are_refused_naming_the_limit_and_the_server_still_ans
         .collect::<Vec<_>>()
         .join("; ");
     let csrf = b.csrf.clone().unwrap();
-    let boundary = "merit-test-boundary";
+    let path = format!("/campaigns/{id}/applicants/import");
     for (name, bytes, max) in crate::banks::hostile_files() {
-        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let req = Request::post(format!("/campaigns/{id}/applicants/import?csrf={csrf}"))
-            .header(header::COOKIE, &cookies)
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(Body::from(body))
-            .unwrap();
-        let r = app.send(req).await;
+        let r = app
+            .send(multipart(&csrf, &cookies, &path, name, bytes))
+            .await;
         assert_eq!(
             r.status,
             StatusCode::UNPROCESSABLE_ENTITY,
